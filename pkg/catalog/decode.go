@@ -1,0 +1,529 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Limits that protect the decoder from hostile input.
+const (
+	// DefaultMaxFileSize is the largest file Decode reads (Backstage's own
+	// readers stop far below this for a single catalog file).
+	DefaultMaxFileSize = 8 << 20
+	// DefaultMaxAliasNodes caps how many nodes alias expansion may produce in
+	// one document, so an alias bomb fails fast instead of eating memory.
+	DefaultMaxAliasNodes = 10_000
+)
+
+// Sentinel errors matched with errors.Is on a *DecodeError.
+var (
+	ErrTooLarge    = errors.New("file too large")
+	ErrInvalidUTF8 = errors.New("invalid UTF-8")
+	ErrSyntax      = errors.New("YAML syntax error")
+	ErrDuplicate   = errors.New("duplicate key")
+	ErrAliasBomb   = errors.New("alias expansion limit exceeded")
+	ErrNotMapping  = errors.New("document is not a mapping")
+)
+
+// DecodeError is a problem reading a catalog file, with the place it happened.
+type DecodeError struct {
+	Position
+	Err error  // one of the sentinel errors above
+	Msg string // what is wrong, for people
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Position, e.Msg)
+}
+
+// Unwrap returns the sentinel error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Document is one YAML document of a catalog file: an entity, or the error
+// that kept it from being one.
+type Document struct {
+	Source Source
+	Entity *Entity // nil when Err is set
+	Err    error   // a *DecodeError
+}
+
+// DecodeOptions bounds what Decode accepts. The zero value uses the defaults.
+type DecodeOptions struct {
+	MaxFileSize   int64 // bytes; DefaultMaxFileSize when zero
+	MaxAliasNodes int   // DefaultMaxAliasNodes when zero
+}
+
+// Decode reads every entity of a multi-document YAML file. A problem with one
+// document is reported in that Document and the others are still returned;
+// a problem with the file as a whole (too large, not UTF-8, a syntax error
+// that stops the YAML stream) is returned as a *DecodeError after the
+// documents read before it. Empty (null) documents are skipped, as Backstage
+// skips them.
+func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
+	maxSize := opts.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	if int64(len(data)) > maxSize {
+		return nil, &DecodeError{Position: Position{File: file}, Err: ErrTooLarge,
+			Msg: fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), maxSize)}
+	}
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8At(data)
+		return nil, &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8,
+			Msg: "file is not valid UTF-8"}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, versions := rewriteVersionDirectives(data)
+
+	d := &decoder{file: file, maxAlias: opts.MaxAliasNodes}
+	if d.maxAlias <= 0 {
+		d.maxAlias = DefaultMaxAliasNodes
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []Document
+	for index := 0; ; index++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, d.syntaxError(err)
+		}
+		doc := d.document(&root, index, versions)
+		if doc == nil {
+			continue
+		}
+		docs = append(docs, *doc)
+	}
+}
+
+// DecodeValue reads a single YAML document into the JSON-shaped value
+// Backstage would see (map[string]any, []any, string, float64, bool, nil).
+// It is Decode's scalar and collection logic, for callers that read other
+// YAML files the Backstage way.
+func DecodeValue(file string, data []byte) (any, error) {
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8At(data)
+		return nil, &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8, Msg: "file is not valid UTF-8"}
+	}
+	data, versions := rewriteVersionDirectives(data)
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		d := &decoder{file: file}
+		return nil, d.syntaxError(err)
+	}
+	if len(root.Content) == 0 {
+		return nil, nil
+	}
+	d := &decoder{file: file, maxAlias: DefaultMaxAliasNodes, v11: versionOf(&root, 0, versions) == "1.1"}
+	return d.value(root.Content[0], 0)
+}
+
+type decoder struct {
+	file     string
+	maxAlias int
+	aliased  int  // nodes produced through aliases in the current document
+	v11      bool // the current document declares %YAML 1.1
+	prevLine int  // first line of the previous document
+}
+
+// document turns one parsed YAML document into a Document, or nil for an
+// empty document.
+func (d *decoder) document(root *yaml.Node, index int, versions []versionDirective) *Document {
+	d.aliased = 0
+	d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
+	d.prevLine = root.Line
+	src := Source{File: d.file, Document: index, Line: root.Line}
+	if len(root.Content) == 0 {
+		return nil
+	}
+	node := root.Content[0]
+	src.Line = node.Line
+	v, err := d.value(node, 0)
+	if err != nil {
+		return &Document{Source: src, Err: err}
+	}
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		e := &Entity{Raw: v, Source: src, node: resolveAlias(node)}
+		e.fillTyped()
+		return &Document{Source: src, Entity: e}
+	default:
+		return &Document{Source: src, Err: &DecodeError{
+			Position: Position{File: d.file, Line: node.Line, Column: node.Column},
+			Err:      ErrNotMapping,
+			Msg:      fmt.Sprintf("expected an entity (a mapping) at the root of document %d, found %s", index+1, jsType(v)),
+		}}
+	}
+}
+
+const maxDepth = 1000
+
+func (d *decoder) errAt(n *yaml.Node, sentinel error, format string, args ...any) error {
+	return &DecodeError{Position: Position{File: d.file, Line: n.Line, Column: n.Column}, Err: sentinel, Msg: fmt.Sprintf(format, args...)}
+}
+
+// value converts a node into the JSON-shaped value the npm yaml package's
+// toJSON gives.
+func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, d.errAt(n, ErrSyntax, "nesting deeper than %d levels", maxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return d.value(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, d.errAt(n, ErrSyntax, "unknown anchor %q", n.Value)
+		}
+		d.aliased += countNodes(n.Alias, d.maxAlias+1)
+		if d.aliased > d.maxAlias {
+			return nil, d.errAt(n, ErrAliasBomb, "aliases expand to more than %d nodes; refusing a possible alias bomb", d.maxAlias)
+		}
+		return d.value(n.Alias, depth+1)
+	case yaml.ScalarNode:
+		return d.scalar(n)
+	case yaml.SequenceNode:
+		if n.Tag == "!!set" || n.Tag == "!!omap" || n.Tag == "!!pairs" {
+			// Backstage's parser does not know these tags either way; keep
+			// the plain sequence.
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := d.value(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		return d.mapping(n, depth)
+	}
+	return nil, d.errAt(n, ErrSyntax, "unexpected YAML node")
+}
+
+func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
+	out := make(map[string]any, len(n.Content)/2)
+	type seenKey struct {
+		v    any
+		line int
+	}
+	var seen []seenKey
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if d.v11 && kn.Kind == yaml.ScalarNode && kn.Value == "<<" && kn.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+			merges = append(merges, vn)
+			continue
+		}
+		kv, err := d.value(kn, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		// The npm yaml package refuses equal scalar keys; keys of different
+		// types ("1" and 1) are distinct there even though both become "1".
+		if isScalar(kv) {
+			for _, s := range seen {
+				if s.v == kv {
+					return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", jsString(kv), s.line)
+				}
+			}
+			seen = append(seen, seenKey{kv, kn.Line})
+		}
+		v, err := d.value(vn, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[jsString(kv)] = v
+	}
+	// YAML 1.1 merge keys: explicit keys win over merged ones, earlier
+	// merged maps over later ones.
+	for _, m := range merges {
+		sources := []*yaml.Node{m}
+		if r := resolveAlias(m); r.Kind == yaml.SequenceNode {
+			sources = r.Content
+		}
+		for _, s := range sources {
+			v, err := d.value(s, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			mm, ok := v.(map[string]any)
+			if !ok {
+				return nil, d.errAt(s, ErrSyntax, "merge key << needs a mapping or a list of mappings")
+			}
+			for k, v := range mm {
+				if _, exists := out[k]; !exists {
+					out[k] = v
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return true
+}
+
+func countNodes(n *yaml.Node, limit int) int {
+	count := 1
+	for _, c := range n.Content {
+		if count > limit {
+			break
+		}
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			count += countNodes(c.Alias, limit-count)
+			continue
+		}
+		count += countNodes(c, limit-count)
+	}
+	return count
+}
+
+// YAML 1.2 core schema, as the npm yaml package implements it.
+var (
+	coreNull  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
+	coreBool  = regexp.MustCompile(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`)
+	coreOct   = regexp.MustCompile(`^0o[0-7]+$`)
+	coreInt   = regexp.MustCompile(`^[-+]?[0-9]+$`)
+	coreHex   = regexp.MustCompile(`^0x[0-9a-fA-F]+$`)
+	coreFloat = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$`)
+	coreInf   = regexp.MustCompile(`^[-+]?\.(?:inf|Inf|INF)$`)
+	coreNaN   = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
+
+	// YAML 1.1 types, for documents that declare %YAML 1.1.
+	v11Null  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
+	v11True  = regexp.MustCompile(`^(?:[Yy]|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$`)
+	v11False = regexp.MustCompile(`^(?:[Nn]|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$`)
+	v11Bin   = regexp.MustCompile(`^[-+]?0b[0-1_]+$`)
+	v11Oct   = regexp.MustCompile(`^[-+]?0[0-7_]+$`)
+	v11Int   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
+	v11Hex   = regexp.MustCompile(`^[-+]?0x[0-9a-fA-F_]+$`)
+	v11Sexa  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$`)
+	v11Float = regexp.MustCompile(`^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$`)
+	v11Time  = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$`)
+)
+
+func (d *decoder) scalar(n *yaml.Node) (any, error) {
+	s := n.Value
+	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	tagged := n.Style&yaml.TaggedStyle != 0
+	if tagged {
+		switch n.Tag {
+		case "!!str", "!":
+			return s, nil
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			if coreBool.MatchString(s) || (d.v11 && (v11True.MatchString(s) || v11False.MatchString(s))) {
+				return d.plain(s), nil
+			}
+			return s, nil
+		case "!!int", "!!float":
+			if v := d.plain(s); isNumber(v) {
+				return v, nil
+			}
+			return s, nil
+		case "!!binary":
+			return nil, d.errAt(n, ErrSyntax, "binary values (!!binary) cannot be catalog data")
+		}
+		// Unknown tags: Backstage's parser warns and reads the value as if
+		// untagged.
+	}
+	if quoted {
+		return s, nil
+	}
+	return d.plain(s), nil
+}
+
+func isNumber(v any) bool {
+	_, ok := v.(float64)
+	return ok
+}
+
+// plain resolves an untagged plain scalar.
+func (d *decoder) plain(s string) any {
+	if d.v11 {
+		return resolve11(s)
+	}
+	switch {
+	case coreNull.MatchString(s):
+		return nil
+	case coreBool.MatchString(s):
+		return s[0] == 't' || s[0] == 'T'
+	case coreOct.MatchString(s):
+		return parseUint(s[2:], 8)
+	case coreHex.MatchString(s):
+		return parseUint(s[2:], 16)
+	case coreInt.MatchString(s), coreFloat.MatchString(s):
+		f, _ := strconv.ParseFloat(s, 64) // matches are valid floats; overflow gives ±Inf as in JS
+		return f
+	case coreInf.MatchString(s):
+		if s[0] == '-' {
+			return mathInf(-1)
+		}
+		return mathInf(1)
+	case coreNaN.MatchString(s):
+		return mathNaN()
+	}
+	return s
+}
+
+func resolve11(s string) any {
+	sign := 1.0
+	body := s
+	if len(body) > 0 && (body[0] == '-' || body[0] == '+') {
+		if body[0] == '-' {
+			sign = -1
+		}
+		body = body[1:]
+	}
+	clean := func(x string) string { return string(bytes.ReplaceAll([]byte(x), []byte("_"), nil)) }
+	switch {
+	case v11Null.MatchString(s):
+		return nil
+	case v11True.MatchString(s):
+		return true
+	case v11False.MatchString(s):
+		return false
+	case v11Bin.MatchString(s):
+		return sign * parseUint(clean(body[2:]), 2).(float64)
+	case v11Hex.MatchString(s):
+		return sign * parseUint(clean(body[2:]), 16).(float64)
+	case v11Oct.MatchString(s) && len(clean(body)) > 1:
+		return sign * parseUint(clean(body[1:]), 8).(float64)
+	case v11Int.MatchString(s):
+		f, _ := strconv.ParseFloat(clean(body), 64)
+		return sign * f
+	case v11Sexa.MatchString(s):
+		var total float64
+		for _, part := range bytes.Split([]byte(clean(body)), []byte(":")) {
+			p, _ := strconv.ParseFloat(string(part), 64)
+			total = total*60 + p
+		}
+		return sign * total
+	case v11Float.MatchString(s) && body != ".":
+		f, err := strconv.ParseFloat(clean(body), 64)
+		if err == nil {
+			return sign * f
+		}
+	case coreInf.MatchString(s):
+		return mathInf(int(sign))
+	case coreNaN.MatchString(s):
+		return mathNaN()
+	case v11Time.MatchString(s):
+		if t, ok := parseTimestamp11(s); ok {
+			return t
+		}
+	}
+	return s
+}
+
+func parseUint(digits string, base int) any {
+	u, err := strconv.ParseUint(digits, base, 64)
+	if err != nil {
+		// Too large for 64 bits: JS still gives a (rounded) number.
+		f := 0.0
+		for _, c := range digits {
+			v, _ := strconv.ParseUint(string(c), base, 8)
+			f = f*float64(base) + float64(v)
+		}
+		return f
+	}
+	return float64(u)
+}
+
+func invalidUTF8At(data []byte) (line, col int) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return line, col
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (d *decoder) syntaxError(err error) error {
+	msg := err.Error()
+	pos := Position{File: d.file}
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	return &DecodeError{Position: pos, Err: ErrSyntax, Msg: "YAML syntax error: " + msg}
+}
+
+// versionDirective is a %YAML directive seen in the file.
+type versionDirective struct {
+	line    int
+	version string
+}
+
+var versionLine = regexp.MustCompile(`(?m)^%YAML[ \t]+(1\.[0-9]+)[ \t]*(?:#.*)?\r?$`)
+
+// rewriteVersionDirectives records %YAML directives and rewrites "%YAML 1.2"
+// (which Backstage reads, but the Go YAML parser refuses) to "%YAML 1.1" of
+// the same length, so lines and columns stay true.
+func rewriteVersionDirectives(data []byte) ([]byte, []versionDirective) {
+	if !bytes.Contains(data, []byte("%YAML")) {
+		return data, nil
+	}
+	var out []versionDirective
+	locs := versionLine.FindAllSubmatchIndex(data, -1)
+	if len(locs) == 0 {
+		return data, nil
+	}
+	data = bytes.Clone(data)
+	for _, l := range locs {
+		line := 1 + bytes.Count(data[:l[0]], []byte("\n"))
+		ver := string(data[l[2]:l[3]])
+		out = append(out, versionDirective{line: line, version: ver})
+		if ver != "1.1" && l[3]-l[2] == 3 {
+			copy(data[l[2]:l[3]], "1.1")
+		}
+	}
+	return data, out
+}
+
+// versionOf returns the version a document declares: a directive between
+// the previous document's start and this one's.
+func versionOf(root *yaml.Node, prevLine int, versions []versionDirective) string {
+	v := ""
+	for _, dir := range versions {
+		if dir.line > prevLine && dir.line < root.Line {
+			v = dir.version
+		}
+	}
+	return v
+}
