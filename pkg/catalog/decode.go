@@ -521,7 +521,7 @@ func rewriteVersionDirectives(data []byte) ([]byte, []versionDirective) {
 func versionOf(root *yaml.Node, prevLine int, versions []versionDirective) string {
 	v := ""
 	for _, dir := range versions {
-		if dir.line > prevLine && dir.line < root.Line {
+		if dir.line > prevLine && dir.line <= root.Line {
 			v = dir.version
 		}
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func mathInf(sign int) float64 { return math.Inf(sign) }
-func mathNaN() float64        { return math.NaN() }
+func mathNaN() float64         { return math.NaN() }
 
 // jsType names a JSON-shaped value's type the way Backstage's messages do.
 func jsType(v any) string {

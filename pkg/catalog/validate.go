@@ -1,0 +1,329 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalidEntity is matched (with errors.Is) by every *ValidationError.
+var ErrInvalidEntity = errors.New("invalid entity")
+
+// Problem is one reason an entity is invalid.
+type Problem struct {
+	Position
+	Field   string // dotted path such as "metadata.name" or "spec.owner"
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Field == "" {
+		return fmt.Sprintf("%s: %s", p.Position, p.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", p.Position, p.Field, p.Message)
+}
+
+// ValidationError lists every problem found in one entity.
+type ValidationError struct {
+	Source   Source
+	Ref      string // the entity's ref where it could be formed
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalidEntity) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidEntity }
+
+// Validate checks an entity the way the Backstage catalog does: the entity
+// envelope schema, the default entity policies (no foreign root fields, field
+// formats) and the schema of its kind, including Template
+// (scaffolder.backstage.io/v1beta3). It returns nil or a *ValidationError
+// listing every problem, each with the file, line and field. An entity is
+// valid here exactly when @backstage/catalog-model 1.10 accepts it.
+func Validate(e *Entity) error {
+	v := &validator{e: e}
+	v.entity(e.rawForm())
+	if len(v.problems) == 0 {
+		return nil
+	}
+	ve := &ValidationError{Source: e.Source, Problems: v.problems}
+	if e.Kind != "" && e.Metadata.Name != "" {
+		ve.Ref = e.Ref().String()
+	}
+	return ve
+}
+
+type validator struct {
+	e        *Entity
+	problems []Problem
+}
+
+// addf records a problem at the dotted field path.
+func (v *validator) addf(path []string, format string, args ...any) {
+	v.problems = append(v.problems, Problem{
+		Position: v.e.Position(path...),
+		Field:    strings.Join(path, "."),
+		Message:  fmt.Sprintf(format, args...),
+	})
+}
+
+func at(path []string, more ...string) []string {
+	out := make([]string, 0, len(path)+len(more))
+	return append(append(out, path...), more...)
+}
+
+var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true}
+
+func (v *validator) entity(r map[string]any) {
+	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
+	kind, okKind := v.str1(r, nil, "kind", true)
+	for k := range r {
+		if !rootFields[k] {
+			v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
+		}
+	}
+	if okAPI && !isValidAPIVersion(apiVersion) {
+		v.addf([]string{"apiVersion"}, "%q is not a valid apiVersion (expected [group/]version, such as backstage.io/v1alpha1)", apiVersion)
+	}
+	if okKind && !isValidKind(kind) {
+		v.addf([]string{"kind"}, "%q is not a valid kind (expected a letter followed by letters and digits, at most 63 characters)", kind)
+	}
+	md, hasMD := r["metadata"]
+	if !hasMD {
+		v.addf(nil, "metadata is required")
+	} else if m, ok := md.(map[string]any); !ok {
+		v.addf([]string{"metadata"}, "must be a mapping, found %s", jsType(md))
+	} else {
+		v.metadata(m)
+	}
+	spec, hasSpec := r["spec"]
+	specMap, specIsMap := spec.(map[string]any)
+	if hasSpec && !specIsMap {
+		v.addf([]string{"spec"}, "must be a mapping, found %s", jsType(spec))
+	}
+	if !okAPI || !okKind {
+		return
+	}
+	ks := lookupKind(apiVersion, kind)
+	if ks == nil {
+		v.addf([]string{"kind"}, "%s", unknownKindMessage(apiVersion, kind))
+		return
+	}
+	if !hasSpec {
+		v.addf(nil, "spec is required for kind %s", kind)
+		return
+	}
+	if specIsMap {
+		ks.check(v, specMap)
+	}
+}
+
+func (v *validator) metadata(m map[string]any) {
+	p := []string{"metadata"}
+	name, ok := v.str1(m, p, "name", true)
+	if ok && !isValidObjectName(name) {
+		v.addf(at(p, "name"), "%q is not a valid name: use letters, digits and [-_.], starting and ending with a letter or digit, at most 63 characters", name)
+	}
+	if ns, ok := v.str1(m, p, "namespace", false); ok && !isValidDNSLabel(ns) {
+		v.addf(at(p, "namespace"), "%q is not a valid namespace: use lower-case letters, digits and -, at most 63 characters", ns)
+	}
+	v.str1(m, p, "uid", false)
+	v.str1(m, p, "etag", false)
+	v.str1(m, p, "title", false)
+	if d, ok := m["description"]; ok {
+		if _, isStr := d.(string); !isStr {
+			v.addf(at(p, "description"), "must be a string, found %s", jsType(d))
+		}
+	}
+	v.keyValues(m, p, "labels", true)
+	v.keyValues(m, p, "annotations", false)
+	if tags, ok := m["tags"]; ok {
+		if arr, ok := tags.([]any); !ok {
+			v.addf(at(p, "tags"), "must be a list, found %s", jsType(tags))
+		} else {
+			for i, t := range arr {
+				tp := at(p, "tags", fmt.Sprint(i))
+				s, isStr := t.(string)
+				switch {
+				case !isStr:
+					v.addf(tp, "must be a string, found %s", jsType(t))
+				case !isValidTag(s):
+					v.addf(tp, "%q is not a valid tag: use lower-case letters, digits and [:+#], separated by -, at most 63 characters", s)
+				}
+			}
+		}
+	}
+	if links, ok := m["links"]; ok {
+		if arr, ok := links.([]any); !ok {
+			v.addf(at(p, "links"), "must be a list, found %s", jsType(links))
+		} else {
+			for i, l := range arr {
+				lp := at(p, "links", fmt.Sprint(i))
+				lm, ok := l.(map[string]any)
+				if !ok {
+					v.addf(lp, "must be a mapping with a url, found %s", jsType(l))
+					continue
+				}
+				if u, ok := v.str1(lm, lp, "url", true); ok && !isValidURL(u) {
+					v.addf(at(lp, "url"), "%q is not a valid URL", u)
+				}
+				for _, f := range []string{"title", "icon"} {
+					if s, ok := v.str1(lm, lp, f, false); ok && !isNonEmptyString(s) {
+						v.addf(at(lp, f), "must not be blank")
+					}
+				}
+				v.str1(lm, lp, "type", false)
+			}
+		}
+	}
+}
+
+// keyValues checks metadata.labels or metadata.annotations.
+func (v *validator) keyValues(m map[string]any, p []string, field string, labels bool) {
+	raw, ok := m[field]
+	if !ok {
+		return
+	}
+	kv, ok := raw.(map[string]any)
+	if !ok {
+		v.addf(at(p, field), "must be a mapping of strings, found %s", jsType(raw))
+		return
+	}
+	for k, val := range kv {
+		kp := at(p, field, k)
+		if !isValidPrefixedName(k) {
+			v.addf(kp, "%q is not a valid key: expected [prefix/]name, the prefix a DNS subdomain and the name letters, digits and [-_.], at most 63 characters", k)
+		}
+		s, isStr := val.(string)
+		switch {
+		case !isStr:
+			v.addf(kp, "value must be a string, found %s (quote it)", jsType(val))
+		case labels && s != "" && !isValidObjectName(s):
+			v.addf(kp, "%q is not a valid label value: empty, or letters, digits and [-_.] starting and ending with a letter or digit, at most 63 characters", s)
+		}
+	}
+}
+
+// str1 checks that field, when present (or when required), is a non-empty
+// string, and returns it.
+func (v *validator) str1(m map[string]any, p []string, field string, required bool) (string, bool) {
+	raw, ok := m[field]
+	if !ok {
+		if required {
+			v.addf(at(p, field), "is required")
+		}
+		return "", false
+	}
+	s, isStr := raw.(string)
+	if !isStr {
+		v.addf(at(p, field), "must be a string, found %s", jsType(raw))
+		return "", false
+	}
+	if s == "" {
+		v.addf(at(p, field), "must not be empty")
+		return "", false
+	}
+	return s, true
+}
+
+var (
+	reObjectName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	reDNSLabel   = regexp.MustCompile(`^[a-z0-9]+(?:-+[a-z0-9]+)*$`)
+	reTag        = regexp.MustCompile(`^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$`)
+	reKind       = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
+	reVersion    = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
+)
+
+// jsLen is JavaScript's String.length: UTF-16 code units.
+func jsLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func isValidObjectName(s string) bool {
+	return len(s) >= 1 && len(s) <= 63 && reObjectName.MatchString(s)
+}
+
+func isValidDNSLabel(s string) bool {
+	return len(s) >= 1 && len(s) <= 63 && reDNSLabel.MatchString(s)
+}
+
+func isValidDNSSubdomain(s string) bool {
+	if jsLen(s) < 1 || jsLen(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !isValidDNSLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func isValidTag(s string) bool { return len(s) >= 1 && len(s) <= 63 && reTag.MatchString(s) }
+
+func isValidKind(s string) bool { return len(s) >= 1 && len(s) <= 63 && reKind.MatchString(s) }
+
+func isValidAPIVersion(s string) bool {
+	parts := strings.Split(s, "/")
+	suffix := parts[len(parts)-1]
+	switch len(parts) {
+	case 1:
+	case 2:
+		if !isValidDNSSubdomain(parts[0]) {
+			return false
+		}
+	default:
+		return false
+	}
+	return len(suffix) >= 1 && len(suffix) <= 63 && reVersion.MatchString(suffix)
+}
+
+// isValidPrefixedName checks a label or annotation key: [prefix/]name.
+func isValidPrefixedName(s string) bool {
+	parts := strings.Split(s, "/")
+	switch len(parts) {
+	case 1:
+		return isValidObjectName(parts[0])
+	case 2:
+		return isValidDNSSubdomain(parts[0]) && isValidObjectName(parts[1])
+	}
+	return false
+}
+
+// isNonEmptyString is Backstage's check: something left after JavaScript's
+// String.prototype.trim.
+func isNonEmptyString(s string) bool {
+	return strings.TrimFunc(s, isJSSpace) != ""
+}
+
+// isJSSpace is JavaScript's WhiteSpace and LineTerminator, which trim removes.
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
+}
+
+// minLen1 is JSON Schema's minLength 1 (at least one code point).
+func minLen1(s string) bool { return utf8.RuneCountInString(s) >= 1 }
