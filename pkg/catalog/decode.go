@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -82,8 +83,9 @@ func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	data, versions := rewriteVersionDirectives(data)
+	data, swapped := hideLegacyBreaks(data)
 
-	d := &decoder{file: file, maxAlias: opts.MaxAliasNodes}
+	d := &decoder{file: file, data: data, maxAlias: opts.MaxAliasNodes, swapped: swapped}
 	if d.maxAlias <= 0 {
 		d.maxAlias = DefaultMaxAliasNodes
 	}
@@ -116,24 +118,28 @@ func DecodeValue(file string, data []byte) (any, error) {
 		return nil, &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8, Msg: "file is not valid UTF-8"}
 	}
 	data, versions := rewriteVersionDirectives(data)
+	data, swapped := hideLegacyBreaks(data)
+	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		d := &decoder{file: file}
 		return nil, d.syntaxError(err)
 	}
 	if len(root.Content) == 0 {
 		return nil, nil
 	}
-	d := &decoder{file: file, maxAlias: DefaultMaxAliasNodes, v11: versionOf(&root, 0, versions) == "1.1"}
+	d.v11 = versionOf(&root, 0, versions) == "1.1"
 	return d.value(root.Content[0], 0)
 }
 
 type decoder struct {
 	file     string
+	data     []byte
 	maxAlias int
-	aliased  int  // nodes produced through aliases in the current document
-	v11      bool // the current document declares %YAML 1.1
-	prevLine int  // first line of the previous document
+	aliased  int   // nodes produced through aliases in the current document
+	v11      bool  // the current document declares %YAML 1.1
+	prevLine int   // first line of the previous document
+	swapped  bool  // hideLegacyBreaks replaced characters that scalars must get back
+	lines    []int // byte offset of each line start, built on first use
 }
 
 // document turns one parsed YAML document into a Document, or nil for an
@@ -326,6 +332,9 @@ var (
 
 func (d *decoder) scalar(n *yaml.Node) (any, error) {
 	s := n.Value
+	if d.swapped {
+		s = legacyBreaksBack.Replace(s)
+	}
 	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	tagged := n.Style&yaml.TaggedStyle != 0
 	if tagged {
@@ -353,7 +362,59 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 	if quoted {
 		return s, nil
 	}
-	return d.plain(s), nil
+	v := d.plain(s)
+	if _, isStr := v.(string); !isStr && !tagged && d.nonSpecificTag(n) {
+		// "! 12": the non-specific tag makes a plain scalar a string in
+		// YAML 1.2; the Go parser drops the tag, so look at the source.
+		return s, nil
+	}
+	return v, nil
+}
+
+// nonSpecificTag reports whether the node's source text starts with the
+// non-specific tag "!" (after an optional anchor).
+func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
+	if d.lines == nil {
+		d.lines = []int{0}
+		for i, c := range d.data {
+			if c == '\n' {
+				d.lines = append(d.lines, i+1)
+			}
+		}
+	}
+	if n.Line < 1 || n.Line > len(d.lines) {
+		return false
+	}
+	text := d.data[d.lines[n.Line-1]:]
+	for col := 1; col < n.Column && len(text) > 0; col++ { // columns count characters
+		_, size := utf8.DecodeRune(text)
+		text = text[size:]
+	}
+	if len(text) > 0 && text[0] == '&' {
+		end := bytes.IndexAny(text, " \t\n")
+		if end < 0 {
+			return false
+		}
+		text = bytes.TrimLeft(text[end:], " \t")
+	}
+	return len(text) > 1 && text[0] == '!' && (text[1] == ' ' || text[1] == '\t')
+}
+
+// The Go parser reads NEL, LS and PS as line breaks (YAML 1.1); Backstage's
+// YAML 1.2 parser reads them as ordinary characters. They are swapped for
+// private-use characters of the same width in characters before parsing and
+// swapped back in every scalar.
+var (
+	legacyBreaks     = strings.NewReplacer("\u0085", "\uf885", "\u2028", "\uf828", "\u2029", "\uf829")
+	legacyBreaksBack = strings.NewReplacer("\uf885", "\u0085", "\uf828", "\u2028", "\uf829", "\u2029")
+)
+
+func hideLegacyBreaks(data []byte) ([]byte, bool) {
+	s := string(data)
+	if !strings.ContainsAny(s, "\u0085\u2028\u2029") || strings.ContainsAny(s, "\uf885\uf828\uf829") {
+		return data, false
+	}
+	return []byte(legacyBreaks.Replace(s)), true
 }
 
 func isNumber(v any) bool {
@@ -472,12 +533,20 @@ func invalidUTF8At(data []byte) (line, col int) {
 
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+var yamlErrAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+
 func (d *decoder) syntaxError(err error) error {
 	msg := err.Error()
 	pos := Position{File: d.file}
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+	} else if m := yamlErrAnchor.FindStringSubmatch(msg); m != nil {
+		// The parser does not say where; the first use of the alias is.
+		if i := bytes.Index(d.data, []byte("*"+m[1])); i >= 0 {
+			pos.Line = 1 + bytes.Count(d.data[:i], []byte("\n"))
+		}
+		msg = fmt.Sprintf("alias *%s refers to no anchor (&%s) defined before it", m[1], m[1])
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}
