@@ -1,0 +1,106 @@
+package annotations
+
+import "strings"
+
+// Keys of the AWS annotations. The ECS keys are those of the awslabs Backstage
+// ECS plugin; the Step Functions keys follow the same naming.
+const (
+	KeyECSServiceARN    = "aws.amazon.com/amazon-ecs-service-arn"
+	KeyECSServiceTags   = "aws.amazon.com/amazon-ecs-service-tags"
+	KeyStateMachineARN  = "aws.amazon.com/aws-stepfunctions-state-machine-arn"
+	KeyStateMachineTags = "aws.amazon.com/aws-stepfunctions-state-machine-tags"
+)
+
+// Prefix is the prefix of the annotations only stagecrew reads.
+const Prefix = "stagecrew.dev/"
+
+// Keys of stagecrew's own annotations. The Key...For functions form the
+// per-environment keys.
+const (
+	// KeyEnvironments lists the environments, comma-separated ("staging, production").
+	KeyEnvironments = Prefix + "environments"
+	// KeyRoleARN is the IAM role stagecrew assumes in every environment.
+	KeyRoleARN = Prefix + "role-arn"
+	// KeyExecutionInput is the JSON template of the Step Functions execution input.
+	KeyExecutionInput = Prefix + "execution-input"
+	// KeyECSContainer names the container whose image a deployment updates.
+	KeyECSContainer = Prefix + "ecs-container"
+	// KeyStateMachineDefinition is the repository path of the ASL definition.
+	KeyStateMachineDefinition = Prefix + "state-machine-definition"
+	// KeyTaskDefinition is the repository path of an ECS task definition JSON file.
+	KeyTaskDefinition = Prefix + "task-definition"
+)
+
+// Names of the per-environment keys, before the ".<env>" suffix.
+const (
+	roleARNName         = "role-arn"
+	stateMachineARNName = "state-machine-arn"
+	ecsServiceARNName   = "ecs-service-arn"
+)
+
+// KeyRoleARNFor is the key of the role override of one environment
+// (stagecrew.dev/role-arn.<env>).
+func KeyRoleARNFor(env string) string { return Prefix + roleARNName + "." + env }
+
+// KeyStateMachineARNFor is the key of the state machine override of one
+// environment (stagecrew.dev/state-machine-arn.<env>).
+func KeyStateMachineARNFor(env string) string { return Prefix + stateMachineARNName + "." + env }
+
+// KeyECSServiceARNFor is the key of the ECS service override of one
+// environment (stagecrew.dev/ecs-service-arn.<env>).
+func KeyECSServiceARNFor(env string) string { return Prefix + ecsServiceARNName + "." + env }
+
+// fixedNames are the stagecrew.dev/ names without an environment suffix.
+var fixedNames = []string{
+	"environments", roleARNName, "execution-input", "ecs-container",
+	"state-machine-definition", "task-definition",
+}
+
+// perEnvNames are the stagecrew.dev/ names that take a ".<env>" suffix.
+var perEnvNames = []string{roleARNName, stateMachineARNName, ecsServiceARNName}
+
+// suggestKey returns the known stagecrew.dev/ key closest to an unknown one.
+func suggestKey(key string) string {
+	name := strings.TrimPrefix(key, Prefix)
+	var cands []string
+	cands = append(cands, fixedNames...)
+	_, tail, hasDot := strings.Cut(name, ".")
+	for _, b := range perEnvNames {
+		if hasDot && tail != "" {
+			cands = append(cands, b+"."+tail)
+		}
+		// "role-arn-staging", "role-arn_staging": a wrong separator.
+		if len(name) > len(b)+1 && strings.HasPrefix(name, b) {
+			cands = append(cands, b+"."+name[len(b)+1:])
+		}
+		cands = append(cands, b+".<env>")
+	}
+	best, bestD := "", -1
+	for _, c := range cands {
+		if d := editDistance(name, c); bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return Prefix + best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
