@@ -14,7 +14,7 @@ var Partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b",
 var (
 	// reRegion matches AWS region codes: us-east-1, cn-north-1,
 	// us-gov-west-1, us-isob-east-1, eusc-de-east-1.
-	reRegion  = regexp.MustCompile(`^([a-z]{2}|eusc)(-gov|-iso[a-z]*)?-[a-z]+-\d$`)
+	reRegion  = regexp.MustCompile(`^([a-z]{2}(-gov|-iso[a-z]*)?|eusc-[a-z]{2})-[a-z]+-\d$`)
 	reAccount = regexp.MustCompile(`^\d{12}$`)
 )
 
@@ -266,8 +266,8 @@ func parseRoleARN(s string) (RoleARN, error) {
 		}
 		return RoleARN{}, err
 	}
-	kind, rest, _ := strings.Cut(a.Resource, "/")
-	if kind != "role" {
+	kind, rest, ok := strings.Cut(a.Resource, "/")
+	if kind != "role" || !ok {
 		return RoleARN{}, fmt.Errorf("resource %q is not an IAM role (expected role/[PATH/]NAME)", a.Resource)
 	}
 	i := strings.LastIndex(rest, "/")

@@ -53,7 +53,7 @@ func checkRepoPath(p string) error {
 		return fmt.Errorf("path %q has a backslash; use forward slashes", p)
 	case strings.HasPrefix(p, "/"):
 		return fmt.Errorf("path %q is absolute; give it relative to the repository root", p)
-	case p == "." || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
+	case path.Clean(p) == "." || path.Clean(p) == ".." || strings.HasPrefix(path.Clean(p), "../"):
 		return fmt.Errorf("path %q is not a file inside the repository", p)
 	case path.Clean(p) != p:
 		return fmt.Errorf("path %q is not clean; write %q", p, path.Clean(p))
