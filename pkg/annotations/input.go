@@ -118,9 +118,10 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// clip shortens s to at most n runes.
 func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "..."
 	}
-	return s[:n] + "..."
+	return s
 }

@@ -73,3 +73,29 @@ func TestRenderExecutionInput(t *testing.T) {
 		t.Errorf("missing values: error = %v", err)
 	}
 }
+
+// FuzzRenderExecutionInput checks that a template CheckExecutionInput accepts
+// renders to a JSON object whatever the values are: a value can never break
+// out of its JSON string.
+func FuzzRenderExecutionInput(f *testing.F) {
+	f.Add(`{"a": "${{ github.sha }}", "${{ github.ref }}": ["x${{ github.sha }}y"]}`, `"}, "evil": {"`)
+	f.Add(`{"a": "\\${{ github.sha }}"}`, "\\")
+	f.Add(`{"a": "${{github.sha}}${{ github.sha }}"}`, "\u2028\x00<>")
+	f.Fuzz(func(t *testing.T, tmpl, value string) {
+		if CheckExecutionInput(tmpl) != nil {
+			return
+		}
+		vars := map[string]string{}
+		for _, p := range Placeholders {
+			vars[p] = value
+		}
+		out, err := RenderExecutionInput(tmpl, vars)
+		if err != nil {
+			t.Fatalf("template %q passed the check but does not render with %q: %v", tmpl, value, err)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("template %q rendered with %q to %q, not a JSON object: %v", tmpl, value, out, err)
+		}
+	})
+}
