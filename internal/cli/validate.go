@@ -115,11 +115,33 @@ type catalogFile struct {
 	explicit bool // named directly: read it even if it holds no entity
 }
 
+// fileResult is what one file contributed: its findings and a compact
+// summary of each valid entity for the checks across files. Entities
+// themselves are dropped as soon as their file is checked, so memory stays
+// flat however many files there are.
 type fileResult struct {
-	file     catalogFile
-	docs     []catalog.Document
-	fileErr  error
-	entities int
+	counted  bool // a catalog file (named, or found holding entities)
+	findings []Finding
+	entities []entitySummary
+	valid    int
+	invalid  int
+}
+
+type entitySummary struct {
+	key  string // canonical ref, for duplicates and lookups
+	ref  string
+	name string // compact form, for messages
+	file string
+	line int
+	refs []refUse
+}
+
+// refUse is one reference from a spec field to another entity.
+type refUse struct {
+	field string
+	pos   catalog.Position
+	key   string // canonical ref of the target
+	ref   string
 }
 
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true}
@@ -191,7 +213,7 @@ func decodeAll(ctx context.Context, files []catalogFile) ([]fileResult, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				r, err := decodeFile(files[i])
+				r, err := checkFile(files[i])
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -217,8 +239,9 @@ func decodeAll(ctx context.Context, files []catalogFile) ([]fileResult, error) {
 	return results, ctx.Err()
 }
 
-func decodeFile(f catalogFile) (fileResult, error) {
-	r := fileResult{file: f}
+// checkFile reads, decodes and validates one file.
+func checkFile(f catalogFile) (fileResult, error) {
+	var r fileResult
 	data, err := os.ReadFile(f.path)
 	if err != nil {
 		return r, fmt.Errorf("cannot read %s: %w", f.path, errors.Unwrap(err))
@@ -226,8 +249,73 @@ func decodeFile(f catalogFile) (fileResult, error) {
 	if !f.explicit && !looksLikeCatalog(data) {
 		return r, nil // a workflow, a config file: not ours to judge
 	}
-	r.docs, r.fileErr = catalog.Decode(f.path, data, catalog.DecodeOptions{})
+	r.counted = true
+	docs, fileErr := catalog.Decode(f.path, data, catalog.DecodeOptions{})
+	for _, d := range docs {
+		if d.Err != nil {
+			r.invalid++
+			r.findings = append(r.findings, decodeFinding(d.Err))
+			continue
+		}
+		e := d.Entity
+		invalid := false
+		for _, err := range []error{catalog.Validate(e), annotationsError(e)} {
+			var ve *catalog.ValidationError
+			if errors.As(err, &ve) {
+				invalid = true
+				for _, p := range ve.Problems {
+					r.findings = append(r.findings, Finding{File: p.File, Line: p.Line, Column: p.Column,
+						Entity: entityName(e), Field: p.Field, Severity: "error", Message: p.Message})
+				}
+			}
+		}
+		if invalid {
+			r.invalid++
+			continue
+		}
+		r.valid++
+		r.entities = append(r.entities, summarize(e, &r.findings))
+	}
+	if fileErr != nil {
+		r.findings = append(r.findings, decodeFinding(fileErr))
+	}
 	return r, nil
+}
+
+// summarize keeps what the checks across files need from a valid entity;
+// malformed references are reported at once.
+func summarize(e *catalog.Entity, findings *[]Finding) entitySummary {
+	ref := e.Ref()
+	sum := entitySummary{key: ref.Key(), ref: ref.String(), name: entityName(e), file: e.Source.File, line: e.Source.Line}
+	for _, rf := range refFields {
+		raw, ok := e.Spec[rf.field]
+		if !ok {
+			continue
+		}
+		values := []any{raw}
+		if rf.list {
+			values, _ = raw.([]any)
+		}
+		for i, v := range values {
+			s, _ := v.(string)
+			if s == "" {
+				continue
+			}
+			path := []string{"spec", rf.field}
+			if rf.list {
+				path = append(path, fmt.Sprint(i))
+			}
+			target, err := catalog.ParseRef(s, rf.defaultKind, e.Metadata.Namespace)
+			pos := e.Position(path...)
+			if err != nil {
+				*findings = append(*findings, Finding{File: pos.File, Line: pos.Line, Column: pos.Column, Entity: sum.name,
+					Field: strings.Join(path, "."), Severity: "error", Message: err.Error()})
+				continue
+			}
+			sum.refs = append(sum.refs, refUse{field: strings.Join(path, "."), pos: pos, key: target.Key(), ref: target.String()})
+		}
+	}
+	return sum
 }
 
 // looksLikeCatalog is the cheap test for YAML files found in folders: does
@@ -252,89 +340,37 @@ var refFields = []struct {
 
 func buildReport(results []fileResult, strict bool) *ValidateReport {
 	rep := &ValidateReport{Findings: []Finding{}}
-	type seenAt struct {
-		file string
-		line int
-	}
-	known := map[string]seenAt{}
-	var entities []*catalog.Entity
+	known := map[string]*entitySummary{}
+	var unique []*entitySummary
 	for _, r := range results {
-		if r.docs == nil && r.fileErr == nil && !r.file.explicit {
+		if !r.counted {
 			continue
 		}
 		rep.Files++
-		for _, d := range r.docs {
-			rep.Entities++
-			if d.Err != nil {
-				rep.Invalid++
-				rep.Findings = append(rep.Findings, decodeFinding(d.Err))
+		rep.Valid += r.valid
+		rep.Invalid += r.invalid
+		rep.Findings = append(rep.Findings, r.findings...)
+		for i := range r.entities {
+			e := &r.entities[i]
+			if prev, dup := known[e.key]; dup {
+				rep.Findings = append(rep.Findings, Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
+					Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.ref, prev.file, prev.line)})
 				continue
 			}
-			e := d.Entity
-			invalid := false
-			for _, err := range []error{catalog.Validate(e), annotationsError(e)} {
-				var ve *catalog.ValidationError
-				if errors.As(err, &ve) {
-					invalid = true
-					for _, p := range ve.Problems {
-						rep.Findings = append(rep.Findings, Finding{File: p.File, Line: p.Line, Column: p.Column,
-							Entity: entityName(e), Field: p.Field, Severity: "error", Message: p.Message})
-					}
-				}
-			}
-			if invalid {
-				rep.Invalid++
-				continue
-			}
-			rep.Valid++
-			key := e.Ref().Key()
-			if prev, dup := known[key]; dup {
-				rep.Findings = append(rep.Findings, Finding{File: e.Source.File, Line: e.Source.Line, Entity: entityName(e),
-					Severity: "error", Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.Ref(), prev.file, prev.line)})
-				continue
-			}
-			known[key] = seenAt{e.Source.File, e.Source.Line}
-			entities = append(entities, e)
-		}
-		if r.fileErr != nil {
-			rep.Findings = append(rep.Findings, decodeFinding(r.fileErr))
+			known[e.key] = e
+			unique = append(unique, e)
 		}
 	}
+	rep.Entities = rep.Valid + rep.Invalid
 	severity := "warning"
 	if strict {
 		severity = "error"
 	}
-	for _, e := range entities {
-		for _, rf := range refFields {
-			raw, ok := e.Spec[rf.field]
-			if !ok {
-				continue
-			}
-			values := []any{raw}
-			if rf.list {
-				values, _ = raw.([]any)
-			}
-			for i, v := range values {
-				s, _ := v.(string)
-				if s == "" {
-					continue
-				}
-				path := []string{"spec", rf.field}
-				if rf.list {
-					path = append(path, fmt.Sprint(i))
-				}
-				ref, err := catalog.ParseRef(s, rf.defaultKind, e.Metadata.Namespace)
-				pos := e.Position(path...)
-				f := Finding{File: pos.File, Line: pos.Line, Column: pos.Column, Entity: entityName(e), Field: strings.Join(path, ".")}
-				switch {
-				case err != nil:
-					f.Severity, f.Message = "error", err.Error()
-				case known[ref.Key()] == (seenAt{}):
-					f.Severity, f.Message = severity, fmt.Sprintf("points to %s, which is not in the files given", ref)
-				default:
-					continue
-				}
-				rep.Findings = append(rep.Findings, f)
+	for _, e := range unique {
+		for _, u := range e.refs {
+			if known[u.key] == nil {
+				rep.Findings = append(rep.Findings, Finding{File: u.pos.File, Line: u.pos.Line, Column: u.pos.Column, Entity: e.name,
+					Field: u.field, Severity: severity, Message: fmt.Sprintf("points to %s, which is not in the files given", u.ref)})
 			}
 		}
 	}

@@ -58,9 +58,9 @@ spec:
 
 func TestValidateExitCodes(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"good/catalog-info.yaml": groupYAML + "---\n" + componentYAML,
-		"bad/catalog-info.yaml":  strings.Replace(componentYAML, "  owner: payments\n", "", 1),
-		"workflow.yaml":          "on: push\njobs: {}\n", // not a catalog file: ignored in folders
+		"good/catalog-info.yaml":   groupYAML + "---\n" + componentYAML,
+		"bad/catalog-info.yaml":    strings.Replace(componentYAML, "  owner: payments\n", "", 1),
+		"workflow.yaml":            "on: push\njobs: {}\n", // not a catalog file: ignored in folders
 		"syntax/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: [\n",
 		"utf8/catalog-info.yaml":   "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: \xff}\n",
 	})

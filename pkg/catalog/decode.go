@@ -410,11 +410,10 @@ var (
 )
 
 func hideLegacyBreaks(data []byte) ([]byte, bool) {
-	s := string(data)
-	if !strings.ContainsAny(s, "\u0085\u2028\u2029") || strings.ContainsAny(s, "\uf885\uf828\uf829") {
+	if !bytes.ContainsAny(data, "\u0085\u2028\u2029") || bytes.ContainsAny(data, "\uf885\uf828\uf829") {
 		return data, false
 	}
-	return []byte(legacyBreaks.Replace(s)), true
+	return []byte(legacyBreaks.Replace(string(data))), true
 }
 
 func isNumber(v any) bool {
@@ -426,6 +425,9 @@ func isNumber(v any) bool {
 func (d *decoder) plain(s string) any {
 	if d.v11 {
 		return resolve11(s)
+	}
+	if plainIsString(s) {
+		return s
 	}
 	switch {
 	case coreNull.MatchString(s):
@@ -448,6 +450,23 @@ func (d *decoder) plain(s string) any {
 		return mathNaN()
 	}
 	return s
+}
+
+// plainIsString is the fast path of plain: most scalars start with a letter
+// that no YAML 1.2 core type (null, bool, number) can start with.
+func plainIsString(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch c := s[0]; {
+	case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == '~':
+		return false
+	case c == 'n', c == 'N':
+		return s != "null" && s != "Null" && s != "NULL"
+	case c == 't', c == 'T', c == 'f', c == 'F':
+		return !coreBool.MatchString(s)
+	}
+	return true
 }
 
 func resolve11(s string) any {

@@ -3,7 +3,6 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -238,13 +237,12 @@ func (v *validator) str1(m map[string]any, p []string, field string, required bo
 	return s, true
 }
 
-var (
-	reObjectName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	reDNSLabel   = regexp.MustCompile(`^[a-z0-9]+(?:-+[a-z0-9]+)*$`)
-	reTag        = regexp.MustCompile(`^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$`)
-	reKind       = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
-	reVersion    = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
-)
+// The format checks below are Backstage's regular expressions written as
+// byte loops; validate_test.go checks them against the expressions.
+
+func isAlnum(c byte) bool { return isASCIIAlpha(c) || isASCIIDigit(c) }
+
+func isLowerAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || isASCIIDigit(c) }
 
 // jsLen is JavaScript's String.length: UTF-16 code units.
 func jsLen(s string) int {
@@ -259,12 +257,30 @@ func jsLen(s string) int {
 	return n
 }
 
+// isValidObjectName: ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$, 1-63 long.
 func isValidObjectName(s string) bool {
-	return len(s) >= 1 && len(s) <= 63 && reObjectName.MatchString(s)
+	if len(s) < 1 || len(s) > 63 || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
+// isValidDNSLabel: ^[a-z0-9]+(?:-+[a-z0-9]+)*$, 1-63 long.
 func isValidDNSLabel(s string) bool {
-	return len(s) >= 1 && len(s) <= 63 && reDNSLabel.MatchString(s)
+	if len(s) < 1 || len(s) > 63 || !isLowerAlnum(s[0]) || !isLowerAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if c := s[i]; !isLowerAlnum(c) && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func isValidDNSSubdomain(s string) bool {
@@ -279,9 +295,38 @@ func isValidDNSSubdomain(s string) bool {
 	return true
 }
 
-func isValidTag(s string) bool { return len(s) >= 1 && len(s) <= 63 && reTag.MatchString(s) }
+// isValidTag: ^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$, 1-63 long.
+func isValidTag(s string) bool {
+	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isLowerAlnum(c), c == ':', c == '+', c == '#':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
-func isValidKind(s string) bool { return len(s) >= 1 && len(s) <= 63 && reKind.MatchString(s) }
+// isValidKind: ^[a-zA-Z][a-z0-9A-Z]*$, 1-63 long.
+func isValidKind(s string) bool {
+	if len(s) < 1 || len(s) > 63 || !isASCIIAlpha(s[0]) {
+		return false
+	}
+	return allAlnum(s)
+}
+
+func allAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 func isValidAPIVersion(s string) bool {
 	parts := strings.Split(s, "/")
@@ -295,7 +340,7 @@ func isValidAPIVersion(s string) bool {
 	default:
 		return false
 	}
-	return len(suffix) >= 1 && len(suffix) <= 63 && reVersion.MatchString(suffix)
+	return len(suffix) >= 1 && len(suffix) <= 63 && allAlnum(suffix)
 }
 
 // isValidPrefixedName checks a label or annotation key: [prefix/]name.
