@@ -66,6 +66,7 @@ type Command struct {
 func Commands() []*Command {
 	return []*Command{
 		validateCommand(),
+		templateLintCommand(),
 	}
 }
 

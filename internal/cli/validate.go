@@ -416,37 +416,43 @@ func decodeFinding(err error) Finding {
 }
 
 func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
-	out := opts.IO.Out
 	if opts.Env("GITHUB_ACTIONS") == "true" {
-		gha := githubactions.New(githubactions.WithWriter(out), githubactions.WithGetenv(githubactions.GetenvFunc(opts.Env)))
-		workspace := opts.Env("GITHUB_WORKSPACE")
-		for _, f := range rep.Findings {
-			fields := map[string]string{"file": workspaceRelative(workspace, f.File), "title": "stagecrew validate"}
-			if f.Line > 0 {
-				fields["line"] = fmt.Sprint(f.Line)
-			}
-			if f.Column > 0 {
-				fields["col"] = fmt.Sprint(f.Column)
-			}
-			msg := f.Message
-			if f.Field != "" {
-				msg = f.Field + ": " + msg
-			}
-			a := gha.WithFieldsMap(fields)
-			if f.Severity == "error" {
-				a.Errorf("%s", msg)
-			} else {
-				a.Warningf("%s", msg)
-			}
-		}
+		writeAnnotations(opts.IO, opts.Env, rep.Findings, "stagecrew validate")
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	writeText(out, rep)
+	writeText(opts.IO.Out, rep)
 	return nil
+}
+
+// writeAnnotations writes findings as GitHub workflow commands (::error and
+// ::warning with file, line and col), escaped by go-githubactions, so they
+// show on the pull request's diff.
+func writeAnnotations(streams *IOStreams, env Env, findings []Finding, title string) {
+	gha := githubactions.New(githubactions.WithWriter(streams.Out), githubactions.WithGetenv(githubactions.GetenvFunc(env)))
+	workspace := env("GITHUB_WORKSPACE")
+	for _, f := range findings {
+		fields := map[string]string{"file": workspaceRelative(workspace, f.File), "title": title}
+		if f.Line > 0 {
+			fields["line"] = fmt.Sprint(f.Line)
+		}
+		if f.Column > 0 {
+			fields["col"] = fmt.Sprint(f.Column)
+		}
+		msg := f.Message
+		if f.Field != "" {
+			msg = f.Field + ": " + msg
+		}
+		a := gha.WithFieldsMap(fields)
+		if f.Severity == "error" {
+			a.Errorf("%s", msg)
+		} else {
+			a.Warningf("%s", msg)
+		}
+	}
 }
 
 // workspaceRelative makes a path relative to the workflow's checkout, which
@@ -468,15 +474,7 @@ func workspaceRelative(workspace, path string) string {
 
 func writeText(w io.Writer, rep *ValidateReport) {
 	for _, f := range rep.Findings {
-		pos := catalog.Position{File: f.File, Line: f.Line, Column: f.Column}.String()
-		what := f.Message
-		if f.Field != "" {
-			what = f.Field + ": " + what
-		}
-		if f.Entity != "" {
-			what += " (" + f.Entity + ")"
-		}
-		fmt.Fprintf(w, "%s: %s: %s\n", pos, f.Severity, what)
+		writeFinding(w, f)
 	}
 	mark := "✓"
 	if rep.Errors > 0 {
@@ -486,6 +484,19 @@ func writeText(w io.Writer, rep *ValidateReport) {
 		rep.Entities, plural(rep.Entities, "entity", "entities"),
 		rep.Files, plural(rep.Files, "file", "files"), rep.Valid, rep.Invalid,
 		rep.Errors, plural(rep.Errors, "error", "errors"), rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+}
+
+// writeFinding writes one finding as file:line:col: severity: field: message.
+func writeFinding(w io.Writer, f Finding) {
+	pos := catalog.Position{File: f.File, Line: f.Line, Column: f.Column}.String()
+	what := f.Message
+	if f.Field != "" {
+		what = f.Field + ": " + what
+	}
+	if f.Entity != "" {
+		what += " (" + f.Entity + ")"
+	}
+	fmt.Fprintf(w, "%s: %s: %s\n", pos, f.Severity, what)
 }
 
 func plural(n int, one, many string) string {

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/scaffolder"
+)
+
+// TemplateLintOptions are the inputs and dependencies of 'stagecrew template lint'.
+type TemplateLintOptions struct {
+	IO     *IOStreams
+	Env    Env
+	Paths  []string
+	Format string
+}
+
+func templateLintCommand() *Command {
+	c := &Command{
+		Name:    "template lint",
+		Summary: "Check Backstage software templates beyond their schema",
+		Usage:   "template lint [--format text|json] [PATH...]",
+		Examples: `  # every template under templates/
+  stagecrew template lint templates/
+
+  # anyone's template, machine-readable
+  stagecrew template lint --format json template.yaml
+
+Checks the Template v1beta3 schema, then: every ${{ parameters.x }} is declared,
+every ${{ steps.id.output }} names an earlier step, step ids are unique,
+required names existing properties, and if: expressions parse.`,
+	}
+	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
+		opts := &TemplateLintOptions{IO: streams, Env: env}
+		fs := newFlagSet(c, streams)
+		fs.StringVar(&opts.Format, "format", "text", "output `format`: text or json")
+		paths, err := parseFlags(c, streams, fs, args)
+		if err != nil {
+			return err
+		}
+		if opts.Format != "text" && opts.Format != "json" {
+			return usageErrorf("--format must be text or json, not %q", opts.Format)
+		}
+		opts.Paths = paths
+		if len(opts.Paths) == 0 {
+			opts.Paths = []string{"."}
+		}
+		return TemplateLintRun(ctx, opts)
+	}
+	return c
+}
+
+// TemplateLintRun lints the templates under opts.Paths.
+func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
+	files, err := collectFiles(opts.Paths)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	rep := &ValidateReport{Findings: []Finding{}}
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %w", f.path, errors.Unwrap(err))}
+		}
+		if !f.explicit && !looksLikeCatalog(data) {
+			continue
+		}
+		problems, n, err := scaffolder.Lint(f.path, data)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		if n == 0 && len(problems) == 0 {
+			continue
+		}
+		rep.Files++
+		rep.Entities += n
+		for _, p := range problems {
+			rep.Findings = append(rep.Findings, problemFinding(p))
+		}
+	}
+	rep.Errors = len(rep.Findings)
+	if opts.Env("GITHUB_ACTIONS") == "true" {
+		writeAnnotations(opts.IO, opts.Env, rep.Findings, "stagecrew template lint")
+	}
+	if opts.Format == "json" {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range rep.Findings {
+			writeFinding(opts.IO.Out, f)
+		}
+		mark := "✓"
+		if rep.Errors > 0 {
+			mark = "✗"
+		}
+		fmt.Fprintf(opts.IO.Out, "%s %d %s in %d %s; %d %s\n", mark, rep.Entities, plural(rep.Entities, "template", "templates"),
+			rep.Files, plural(rep.Files, "file", "files"), rep.Errors, plural(rep.Errors, "problem", "problems"))
+	}
+	if rep.Errors > 0 {
+		return &ExitError{Code: ExitInvalid}
+	}
+	return nil
+}
+
+func problemFinding(p catalog.Problem) Finding {
+	return Finding{File: p.File, Line: p.Line, Column: p.Column, Field: p.Field, Severity: "error", Message: p.Message}
+}
