@@ -144,7 +144,9 @@ type refUse struct {
 	ref   string
 }
 
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true}
+// skipDirs are never searched: dependencies, and "skeleton" folders, which by
+// Backstage convention hold templated files that are not YAML until rendered.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true, "skeleton": true}
 
 func collectFiles(paths []string) ([]catalogFile, error) {
 	var out []catalogFile

@@ -62,6 +62,24 @@ func tokenize(s string) ([]token, error) {
 			}
 			out = append(out, token{tString, s[i : j+1]})
 			i = j + 1
+		case c == 'r' && i+1 < len(s) && s[i+1] == '/':
+			// A Nunjucks regular expression literal: r/pattern/flags.
+			j := i + 2
+			for j < len(s) && s[j] != '/' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(s) {
+				return nil, fmt.Errorf("regular expression starting at %q is never closed", s[i:])
+			}
+			j++
+			for j < len(s) && (s[j] == 'g' || s[j] == 'i' || s[j] == 'm' || s[j] == 'y') {
+				j++
+			}
+			out = append(out, token{tString, s[i:j]})
+			i = j
 		case c >= '0' && c <= '9':
 			j := i
 			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.' || s[j] == '_') {

@@ -94,14 +94,14 @@ func TestParseExpr(t *testing.T) {
 		"not parameters.dryRun", "parameters.a == 'x' and (parameters.b or parameters.c)", "parameters.n + 1 * 2",
 		"'a' if parameters.x else 'b'", "parameters.list | join(',')", "parameters.x is defined", "parameters.x is not defined",
 		"[1, 2, 3] | length > 2", "{a: 1}", "parameters.repoUrl | projectSlug", "user.entity.metadata.name", "x | replace('a', 'b') | lower",
-		"parameters.a in ['x', 'y']", "-1", "f(a=1)",
+		"parameters.a in ['x', 'y']", "-1", "f(a=1)", "slug | replace(r/\\/.*$/, '')", "x | replace(r/^.*\\//g, '')",
 	}
 	for _, x := range good {
 		if err := parseExpr(x); err != nil {
 			t.Errorf("parseExpr(%q) = %v, want ok", x, err)
 		}
 	}
-	bad := []string{"", "(a", "a)", "a ==", "a and", "'unterminated", "a | ", "a.", "[1, 2", "a b", "a ? b : c", "and a", "{a 1}", "a |  1"}
+	bad := []string{"", "(a", "a)", "a ==", "a and", "'unterminated", "a | ", "a.", "[1, 2", "a b", "a ? b : c", "and a", "{a 1}", "a |  1", "r/abc"}
 	for _, x := range bad {
 		if err := parseExpr(x); err == nil {
 			t.Errorf("parseExpr(%q) = nil, want an error", x)
