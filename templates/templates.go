@@ -97,7 +97,7 @@ func scaffold(kind string) []scaffolder.Step {
 			"protectDefaultBranch": false,
 		}},
 		{ID: "register", Name: "Register in the catalog", Action: "catalog:register", Input: map[string]any{
-			"repoContentsUrl":  "${{ steps['publish'].output.repoContentsUrl }}",
+			"repoContentsUrl": "${{ steps['publish'].output.repoContentsUrl }}",
 			"catalogInfoPath": "/catalog-info.yaml",
 		}},
 	}
@@ -171,9 +171,9 @@ func All() map[string]*scaffolder.Template {
 				Steps: []scaffolder.Step{
 					{ID: "entity", Name: "Look up the entity", Action: "catalog:fetch", Input: map[string]any{"entityRef": "${{ parameters.entity }}"}},
 					{ID: "dispatch", Name: "Dispatch the deploy workflow", Action: "github:actions:dispatch", Input: map[string]any{
-						"repoUrl":          "github.com?owner=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/\\/.*$/, '') }}&repo=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/^.*\\//, '') }}",
-						"workflowId":       "deploy.yaml",
-						"branchOrTagName":  "${{ parameters.ref or 'main' }}",
+						"repoUrl":         "github.com?owner=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/\\/.*$/, '') }}&repo=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/^.*\\//, '') }}",
+						"workflowId":      "deploy.yaml",
+						"branchOrTagName": "${{ parameters.ref or 'main' }}",
 						"workflowInputs": map[string]any{
 							"entity":      "${{ parameters.entity }}",
 							"environment": "${{ parameters.environment }}",
