@@ -410,7 +410,17 @@ var (
 )
 
 func hideLegacyBreaks(data []byte) ([]byte, bool) {
-	if !bytes.ContainsAny(data, "\u0085\u2028\u2029") || bytes.ContainsAny(data, "\uf885\uf828\uf829") {
+	// bytes.Contains of each sequence is much faster than ContainsAny,
+	// which decodes every rune.
+	has := func(chars ...string) bool {
+		for _, c := range chars {
+			if bytes.Contains(data, []byte(c)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("\u0085", "\u2028", "\u2029") || has("\uf885", "\uf828", "\uf829") {
 		return data, false
 	}
 	return []byte(legacyBreaks.Replace(string(data))), true
@@ -464,7 +474,11 @@ func plainIsString(s string) bool {
 	case c == 'n', c == 'N':
 		return s != "null" && s != "Null" && s != "NULL"
 	case c == 't', c == 'T', c == 'f', c == 'F':
-		return !coreBool.MatchString(s)
+		switch s {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return false
+		}
+		return true
 	}
 	return true
 }
