@@ -1,0 +1,141 @@
+package config
+
+import (
+	"time"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/stagecrew/stagecrew/pkg/annotations"
+)
+
+// Modes of the action: what it does to the entity's target.
+const (
+	ModeAuto          = "auto"          // decided by the entity's annotations
+	ModeStepFunctions = "stepfunctions" // start a Step Functions execution
+	ModeECSDeploy     = "ecs-deploy"    // deploy a new task definition to an ECS service
+	ModeECSRunTask    = "ecs-run-task"  // run a one-off ECS task
+)
+
+// Modes lists the values of the mode input.
+var Modes = []string{ModeAuto, ModeStepFunctions, ModeECSDeploy, ModeECSRunTask}
+
+// Bounds of the inputs that take a number or a duration.
+const (
+	MinRoleSessionDuration = 900   // seconds; STS's minimum
+	MaxRoleSessionDuration = 43200 // seconds; STS's maximum, if the role allows it
+	MinTimeout             = time.Second
+	MaxTimeout             = 120 * time.Hour // the longest a self-hosted runner's job may run
+)
+
+// Inputs are the inputs of the stagecrew action, one field per input, named
+// by the json tag. The jsonschema tags give each input's title, default and
+// allowed values, jsonschema_description its description in action.yml and
+// the schema; a field without omitempty is a required input.
+type Inputs struct {
+	// Mode says what the action does; auto picks it from the entity's
+	// annotations.
+	Mode string `json:"mode,omitempty" jsonschema:"title=Mode,default=auto,enum=auto,enum=stepfunctions,enum=ecs-deploy,enum=ecs-run-task" jsonschema_description:"What to run: stepfunctions starts an execution of the entity's state machine, ecs-deploy deploys a new task definition to its ECS service, ecs-run-task runs a one-off task. auto decides from the entity's annotations (a state machine ARN means stepfunctions, an ECS service ARN ecs-deploy)."`
+
+	// Entity is a catalog file path or an entity reference.
+	Entity string `json:"entity,omitempty" jsonschema:"title=Entity,default=catalog-info.yaml" jsonschema_description:"The catalog entity to act for: a path to its catalog-info.yaml in the repository, or an entity reference such as component:default/payments-api (read from backstage-url)."`
+
+	// Environment selects the role and targets of the entity.
+	Environment string `json:"environment" jsonschema:"title=Environment,minLength=1,maxLength=63" jsonschema_description:"The environment to act on, one of those the entity lists in stagecrew.dev/environments. It selects the IAM role and the targets (stagecrew.dev/role-arn.<env> and the other per-environment annotations)."`
+
+	// RoleARN overrides the role from the entity's annotations.
+	RoleARN string `json:"role-arn,omitempty" jsonschema:"title=Role ARN" jsonschema_description:"The IAM role to assume with the workflow's OIDC token, instead of the one the entity's annotations name for the environment."`
+
+	// Audience is the audience of the OIDC token.
+	Audience string `json:"audience,omitempty" jsonschema:"title=Audience,default=sts.amazonaws.com" jsonschema_description:"The audience of the GitHub OIDC token, as the role's trust policy expects it."`
+
+	// RoleSessionDuration is in seconds.
+	RoleSessionDuration int `json:"role-session-duration,omitempty" jsonschema:"title=Role session duration,default=3600,minimum=900,maximum=43200" jsonschema_description:"How long the role session lasts, in seconds (900 to 43200; above 3600 the role's maximum session duration must allow it)."`
+
+	// AWSRegion is empty when the region comes from the target's ARN.
+	AWSRegion string `json:"aws-region,omitempty" jsonschema:"title=AWS region" jsonschema_description:"The AWS region to call. By default, the region of the target's ARN."`
+
+	// Input is the JSON text of the execution input.
+	Input string `json:"input,omitempty" jsonschema:"title=Execution input" jsonschema_description:"The input of the Step Functions execution, as JSON. It is merged over the entity's stagecrew.dev/execution-input template. Not with input-file."`
+
+	// InputFile is a repository path of a JSON file.
+	InputFile string `json:"input-file,omitempty" jsonschema:"title=Execution input file" jsonschema_description:"A JSON file holding the input of the Step Functions execution. Not with input."`
+
+	// Image is the container image to deploy or run.
+	Image string `json:"image,omitempty" jsonschema:"title=Image" jsonschema_description:"The container image to deploy or run, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:... It replaces the image of the container the container input names."`
+
+	// Container names the container whose image Image replaces.
+	Container string `json:"container,omitempty" jsonschema:"title=Container" jsonschema_description:"The container whose image is replaced. By default, the entity's stagecrew.dev/ecs-container, or the task definition's only container."`
+
+	// TaskDefinition is a repository file or a task definition ARN.
+	TaskDefinition string `json:"task-definition,omitempty" jsonschema:"title=Task definition" jsonschema_description:"The task definition to register and deploy or run: a JSON file in the repository, or the ARN of a registered revision. By default, the entity's stagecrew.dev/task-definition, or the service's current task definition."`
+
+	// RegisterOnly registers the task definition without deploying it.
+	RegisterOnly bool `json:"register-only,omitempty" jsonschema:"title=Register only,default=false" jsonschema_description:"Register the new task definition revision and stop, without deploying or running it."`
+
+	// RollbackOnFailure redeploys the previous task definition after a failed deployment.
+	RollbackOnFailure bool `json:"rollback-on-failure,omitempty" jsonschema:"title=Roll back on failure,default=false" jsonschema_description:"When an ECS deployment fails, deploy the task definition the service ran before."`
+
+	// Command overrides the container's command of a one-off task.
+	Command []string `json:"command,omitempty" jsonschema:"title=Command" jsonschema_description:"The command of the one-off task, overriding the container's, as a JSON array of strings such as [\"bin/migrate\", \"--up\"]."`
+
+	// Wait makes the action wait for the execution, deployment or task to end.
+	Wait bool `json:"wait,omitempty" jsonschema:"title=Wait,default=true" jsonschema_description:"Wait for the execution, deployment or task to end, and fail the step when it fails. With false, the action ends once it has started it."`
+
+	// Timeout bounds the wait.
+	Timeout time.Duration `json:"timeout,omitempty" jsonschema:"title=Timeout" jsonschema_description:"How long to wait, as a Go duration such as 45m or 1h30m (1s to 120h). When it passes, the step fails with status timed-out."`
+
+	// StopOnCancel stops what the action started when the workflow is cancelled.
+	StopOnCancel bool `json:"stop-on-cancel,omitempty" jsonschema:"title=Stop on cancel,default=false" jsonschema_description:"When the workflow run is cancelled or the timeout passes, stop the execution or task the action started."`
+
+	// Redrive redrives the last failed execution instead of starting one.
+	Redrive bool `json:"redrive,omitempty" jsonschema:"title=Redrive,default=false" jsonschema_description:"Redrive the state machine's most recent failed execution from the state that failed, instead of starting a new one."`
+
+	// GitHubToken is the token for comments and check runs.
+	GitHubToken string `json:"github-token,omitempty" jsonschema:"title=GitHub token,default=${{ github.token }}" jsonschema_description:"The token used to comment on the pull request and create the check run."`
+
+	// Comment writes the result as a pull request comment.
+	Comment bool `json:"comment,omitempty" jsonschema:"title=Comment,default=true" jsonschema_description:"Comment the result on the pull request the workflow runs for, updating the action's earlier comment."`
+
+	// CheckRun reports the result as a check run.
+	CheckRun bool `json:"check-run,omitempty" jsonschema:"title=Check run,default=true" jsonschema_description:"Report the result as a check run on the commit."`
+
+	// BackstageURL is the base URL of the Backstage backend.
+	BackstageURL string `json:"backstage-url,omitempty" jsonschema:"title=Backstage URL,format=uri" jsonschema_description:"The base URL of the Backstage backend, such as https://backstage.example.com, to read entity references from and to notify."`
+
+	// BackstageToken is a static external-access token of the backend.
+	BackstageToken string `json:"backstage-token,omitempty" jsonschema:"title=Backstage token" jsonschema_description:"A static token the Backstage backend accepts (backend.auth.externalAccess)."`
+
+	// Notify sends the result to the entity's owners in Backstage. Read
+	// sets it to whether BackstageURL is set when the input is empty.
+	Notify bool `json:"notify,omitempty" jsonschema:"title=Notify" jsonschema_description:"Send the result to the entity's owners as a Backstage notification. Defaults to true when backstage-url is set."`
+
+	// PolicyFile is the policy of who may run what, where.
+	PolicyFile string `json:"policy-file,omitempty" jsonschema:"title=Policy file,default=.stagecrew/policy.yaml" jsonschema_description:"The policy file that says which environments the workflow may act on, from which refs and events. A missing file allows everything the role allows."`
+
+	// AuditLog is a path to append the audit record to; empty for none.
+	AuditLog string `json:"audit-log,omitempty" jsonschema:"title=Audit log" jsonschema_description:"A file to append the audit record to, as one JSON line."`
+}
+
+// JSONSchemaExtend sets what the tags cannot say: the patterns shared with
+// the annotations, and the types of the inputs GitHub passes as text.
+func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
+	prop := func(name string) *jsonschema.Schema {
+		p, _ := s.Properties.Get(name)
+		return p
+	}
+	prop("environment").Pattern = annotations.PatternObjectName
+	prop("role-arn").Pattern = annotations.PatternRoleARN
+	prop("aws-region").Pattern = annotations.PatternRegion
+	prop("container").Pattern = annotations.PatternContainer
+
+	cmd := prop("command")
+	cmd.Type, cmd.Items, cmd.ContentMediaType = "string", nil, "application/json"
+	in := prop("input")
+	in.ContentMediaType = "application/json"
+
+	to := prop("timeout")
+	to.Type, to.Default, to.Pattern = "string", "30m", durationPattern
+}
+
+// durationPattern matches what time.ParseDuration reads, without a sign.
+const durationPattern = `^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Values of the status output.
+const (
+	StatusSucceeded  = "succeeded"  // the execution, deployment or task ended well
+	StatusFailed     = "failed"     // it failed, or the task exited non-zero
+	StatusTimedOut   = "timed-out"  // the timeout passed first
+	StatusAborted    = "aborted"    // it was stopped (by someone, or by stop-on-cancel)
+	StatusStarted    = "started"    // wait is false: started, not waited for
+	StatusRegistered = "registered" // register-only: the task definition was registered
+)
+
+// Outputs are the outputs of the stagecrew action, one field per output,
+// described like Inputs. Empty fields are not written.
+type Outputs struct {
+	Status       string `json:"status" jsonschema:"enum=succeeded,enum=failed,enum=timed-out,enum=aborted,enum=started,enum=registered" jsonschema_description:"How it ended: succeeded, failed, timed-out, aborted, started (with wait: false) or registered (with register-only)."`
+	ExecutionARN string `json:"execution-arn,omitempty" jsonschema_description:"The ARN of the Step Functions execution started or redriven."`
+	DeploymentID string `json:"deployment-id,omitempty" jsonschema_description:"The ID of the ECS deployment (ecs-deploy)."`
+	TaskARN      string `json:"task-arn,omitempty" jsonschema_description:"The ARN of the one-off ECS task (ecs-run-task)."`
+	ExitCode     *int   `json:"exit-code,omitempty" jsonschema_description:"The exit code of the one-off task's essential container (ecs-run-task)."`
+	ConsoleURL   string `json:"console-url,omitempty" jsonschema:"format=uri" jsonschema_description:"A link to the execution, deployment or task in the AWS console."`
+	Output       string `json:"output,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The output of the Step Functions execution, as JSON."`
+	AuditRecord  string `json:"audit-record,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The audit record of the run, as JSON: who ran what, where, and how it ended."`
+}
+
+// outputDelimiter is the heredoc delimiter go-githubactions writes outputs
+// with; a value holding it would end the value early and let the rest set
+// other outputs.
+const outputDelimiter = "_GitHubActionsFileCommandDelimeter_"
+
+// Values returns the non-empty outputs by name, in field order.
+func (o Outputs) Values() [][2]string {
+	var out [][2]string
+	v := reflect.ValueOf(o)
+	for i, f := range reflect.VisibleFields(v.Type()) {
+		name := jsonName(f)
+		fv := v.Field(i)
+		var s string
+		switch x := fv.Interface().(type) {
+		case string:
+			s = x
+		case *int:
+			if x != nil {
+				s = strconv.Itoa(*x)
+			}
+		default:
+			panic(fmt.Sprintf("config: output %s has unsupported type %T", name, x))
+		}
+		if s != "" {
+			out = append(out, [2]string{name, s})
+		}
+	}
+	return out
+}
+
+// Write sets every non-empty output on a. A value holding the delimiter
+// go-githubactions writes outputs with is refused, naming the output, and
+// no output is written.
+func (o Outputs) Write(a *githubactions.Action) error {
+	vals := o.Values()
+	for _, kv := range vals {
+		if strings.Contains(kv[1], outputDelimiter) {
+			return fmt.Errorf("output %s: value contains the file command delimiter %s", kv[0], outputDelimiter)
+		}
+	}
+	for _, kv := range vals {
+		a.SetOutput(kv[0], kv[1])
+	}
+	return nil
+}
