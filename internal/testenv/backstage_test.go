@@ -368,3 +368,20 @@ func TestBackstageEvents(t *testing.T) {
 		t.Errorf("POST /api/events/http/elsewhere: %s %s, want 404", resp.Status, body)
 	}
 }
+
+func TestStartBackstageReportsFailure(t *testing.T) {
+	dir := NPM(t, "test/backstage")
+	// A static token shorter than 8 characters stops the backend at startup.
+	srv, err := StartBackstage(dir, BackstageOptions{Env: []string{"BACKSTAGE_TOKEN=short"}})
+	if err == nil {
+		srv.Close()
+		t.Fatal("StartBackstage with a 5-character token succeeded")
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	t.Logf("%s", first)
+	for _, want := range []string{"node exited before it was ready", "Illegal token, must be at least 8 characters"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q", want)
+		}
+	}
+}
