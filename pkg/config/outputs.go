@@ -62,10 +62,14 @@ func (o Outputs) Values() [][2]string {
 	return out
 }
 
-// Write sets every non-empty output on a. A value holding the delimiter
-// go-githubactions writes outputs with is refused, naming the output, and
-// no output is written.
+// Write sets every non-empty output on a, in the file GITHUB_OUTPUT names.
+// A value holding the delimiter go-githubactions writes outputs with is
+// refused, naming the output, and no output is written; so is a missing
+// GITHUB_OUTPUT.
 func (o Outputs) Write(a *githubactions.Action) error {
+	if a.Getenv("GITHUB_OUTPUT") == "" {
+		return fmt.Errorf("cannot write outputs: GITHUB_OUTPUT is not set")
+	}
 	vals := o.Values()
 	for _, kv := range vals {
 		if strings.Contains(kv[1], outputDelimiter) {
