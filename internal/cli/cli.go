@@ -67,6 +67,7 @@ func Commands() []*Command {
 	return []*Command{
 		validateCommand(),
 		templateLintCommand(),
+		schemaCommand(),
 	}
 }
 

@@ -203,16 +203,47 @@ func uiFromTags(f reflect.StructField) (UI, error) {
 // keep the order of the Go fields; other keys are sorted, so the output is
 // the same on every run.
 func Marshal(s *jsonschema.Schema) ([]byte, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<env>" reads better than "\u003cenv\u003e"
+	if err := enc.Encode(s); err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
+	if err := json.Indent(&out, bytes.TrimSpace(b.Bytes()), "", "  "); err != nil {
 		return nil, err
 	}
 	out.WriteByte('\n')
-	return out.Bytes(), nil
+	return unescapeHTML(out.Bytes()), nil
+}
+
+// unescapeHTML turns the \u003c, \u003e and \u0026 escapes that
+// encoding/json puts into nested MarshalJSON output back into <, > and &,
+// skipping an escaped backslash followed by the letters "u003c".
+func unescapeHTML(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) {
+			switch string(b[i+2 : i+6]) {
+			case "003c":
+				out, i = append(out, '<'), i+5
+				continue
+			case "003e":
+				out, i = append(out, '>'), i+5
+				continue
+			case "0026":
+				out, i = append(out, '&'), i+5
+				continue
+			}
+		}
+		out = append(out, b[i], b[i+1]) // any other escape, including "\\"
+		i++
+	}
+	return out
 }
 
 // ToMap converts a schema into plain maps and slices (keys in Go's map
