@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/config"
 	"github.com/stagecrew/stagecrew/pkg/scaffolder"
 )
 
@@ -95,6 +96,22 @@ func TestDeployFormMatchesWorkflows(t *testing.T) {
 			if !regexp.MustCompile(`(?m)^      ` + regexp.QuoteMeta(name) + `:$`).Match(wf) {
 				t.Errorf("%s's deploy workflow has no workflow_dispatch input %q", skeleton, name)
 			}
+		}
+	}
+}
+
+// TestDeployFormMatchesActionInputs: the values the deploy form collects reach
+// the stagecrew action under the same names (the deploy workflow passes them
+// through), so the form and the action share one vocabulary.
+func TestDeployFormMatchesActionInputs(t *testing.T) {
+	inputs := map[string]bool{}
+	for _, n := range config.InputNames() {
+		inputs[n] = true
+	}
+	dispatch := All()["deploy-entity"].Spec.Steps[1].Input["workflowInputs"].(map[string]any)
+	for name := range dispatch {
+		if !inputs[name] {
+			t.Errorf("the deploy form sends %q, which is not an input of the stagecrew action", name)
 		}
 	}
 }
