@@ -29,7 +29,9 @@ type actionsToken struct {
 	backoff        time.Duration
 }
 
-func (a actionsToken) String() string { return "the GitHub Actions OIDC token (audience " + a.audience + ")" }
+func (a actionsToken) String() string {
+	return "the GitHub Actions OIDC token (audience " + a.audience + ")"
+}
 
 func (a actionsToken) token(ctx context.Context) (string, error) {
 	var err error
