@@ -132,16 +132,23 @@ func Decide(ctx context.Context, in Input, p *Policy) Decision {
 	var remedies []string
 	for _, r := range results {
 		var parts []string
+		fixable := true
 		for _, m := range r.misses {
+			fixable = fixable && m.remedy != ""
 			if m.remedy != "" && !slices.Contains(parts, m.remedy) {
 				parts = append(parts, m.remedy)
 			}
 		}
-		if alt := strings.Join(parts, " and "); alt != "" && !slices.Contains(remedies, alt) && len(remedies) < 3 {
+		// A rule that cannot apply (another action) suggests nothing.
+		if alt := strings.Join(parts, " and "); fixable && !slices.Contains(remedies, alt) && len(remedies) < 3 {
 			remedies = append(remedies, alt)
 		}
 	}
-	return deny(best.id, strings.Join(remedies, ", or "), "%s may not %s: %s (closest rule: %s)", who, what, strings.Join(reasons, "; "), best.id)
+	remedy := strings.Join(remedies, "; or ")
+	if remedy == "" {
+		remedy = fmt.Sprintf("ask the owners of %s for a rule that allows %s in %s", policySource(p), orNone(in.Action), sectionLabel(section))
+	}
+	return deny(best.id, remedy, "%s may not %s: %s (closest rule: %s)", who, what, strings.Join(reasons, "; "), best.id)
 }
 
 type miss struct{ reason, remedy string }
