@@ -1,0 +1,71 @@
+package iam
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// TaskDefinition is what permission generation needs from an ECS task
+// definition: its family, the roles it passes and where its logs go.
+type TaskDefinition struct {
+	Family           string
+	TaskRoleARN      string // ARN or role name; "" when the task has no role
+	ExecutionRoleARN string // ARN or role name; "" when it has none
+	LogGroups        []LogGroup
+}
+
+// LogGroup is an awslogs log group of a container.
+type LogGroup struct {
+	Name   string
+	Region string // awslogs-region; "" means the service's region
+}
+
+var reFamily = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// ParseTaskDefinition reads an ECS task definition JSON file, in the form
+// RegisterTaskDefinition takes (the file aws-actions and `aws ecs
+// register-task-definition --cli-input-json` use) or the output of
+// DescribeTaskDefinition ({"taskDefinition": {...}}).
+func ParseTaskDefinition(data []byte) (*TaskDefinition, error) {
+	type container struct {
+		Name             string `json:"name"`
+		LogConfiguration *struct {
+			LogDriver string            `json:"logDriver"`
+			Options   map[string]string `json:"options"`
+		} `json:"logConfiguration"`
+	}
+	type def struct {
+		Family               string      `json:"family"`
+		TaskRoleArn          string      `json:"taskRoleArn"`
+		ExecutionRoleArn     string      `json:"executionRoleArn"`
+		ContainerDefinitions []container `json:"containerDefinitions"`
+	}
+	var doc struct {
+		def
+		TaskDefinition *def `json:"taskDefinition"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("task definition: %w", err)
+	}
+	d := doc.def
+	if doc.TaskDefinition != nil {
+		d = *doc.TaskDefinition
+	}
+	if !reFamily.MatchString(d.Family) {
+		return nil, fmt.Errorf("task definition: family %q is not 1-255 letters, digits, hyphens and underscores", d.Family)
+	}
+	td := &TaskDefinition{Family: d.Family, TaskRoleARN: d.TaskRoleArn, ExecutionRoleARN: d.ExecutionRoleArn}
+	for _, c := range d.ContainerDefinitions {
+		lc := c.LogConfiguration
+		if lc == nil || lc.LogDriver != "awslogs" || lc.Options["awslogs-group"] == "" {
+			continue
+		}
+		g := LogGroup{Name: lc.Options["awslogs-group"], Region: lc.Options["awslogs-region"]}
+		if !slices.Contains(td.LogGroups, g) {
+			td.LogGroups = append(td.LogGroups, g)
+		}
+	}
+	return td, nil
+}
