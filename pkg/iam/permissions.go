@@ -144,6 +144,9 @@ func roleARN(s, partition, account string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("task definition: %w", err)
 		}
+		if r.Account != account || r.Partition != partition {
+			return "", fmt.Errorf("task definition: role %s is in account %s (partition %s) but the ECS service is in account %s (partition %s); give the task definition of this environment", s, r.Account, r.Partition, account, partition)
+		}
 		return r.String(), nil
 	}
 	r, err := annotations.ParseRoleARN(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, s))
