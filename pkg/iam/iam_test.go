@@ -269,3 +269,11 @@ func TestValidateSize(t *testing.T) {
 		t.Fatal("one over the limit accepted")
 	}
 }
+
+func TestPermissionsRoleInAnotherAccount(t *testing.T) {
+	svc, _ := annotations.ParseServiceARN("arn:aws:ecs:us-east-1:222222222222:service/staging/web")
+	_, err := Permissions(PermissionOptions{Service: svc, TaskDefinition: &TaskDefinition{Family: "web", TaskRoleARN: "arn:aws:iam::111111111111:role/web"}})
+	if err == nil || !strings.Contains(err.Error(), "is in account 111111111111") {
+		t.Fatalf("err = %v", err)
+	}
+}
