@@ -19,7 +19,7 @@ import (
 
 // Component is the first page of the new-service templates.
 type Component struct {
-	Name        string `json:"name" jsonschema:"title=Name,description=Unique name of the component: lower-case letters, digits and dashes,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$,maxLength=50" ui:"field=EntityNamePicker,autofocus"`
+	Name        string `json:"name" jsonschema:"title=Name,description=Unique name of the component: lower-case letters\\, digits and dashes,pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$,maxLength=50" ui:"field=EntityNamePicker,autofocus"`
 	Description string `json:"description,omitempty" jsonschema:"title=Description,description=One line on what it does"`
 	Owner       string `json:"owner" jsonschema:"title=Owner,description=The team that owns it" ui:"field=OwnerPicker" uiOptions:"{\"catalogFilter\":{\"kind\":\"Group\"}}"`
 	System      string `json:"system,omitempty" jsonschema:"title=System,description=The system it belongs to" ui:"field=EntityPicker" uiOptions:"{\"catalogFilter\":{\"kind\":\"System\"},\"defaultKind\":\"System\"}"`
@@ -39,7 +39,7 @@ type Repository struct {
 
 // ECS holds what only an ECS service needs.
 type ECS struct {
-	Cluster       string `json:"cluster" jsonschema:"title=ECS cluster,default=default,pattern=^[A-Za-z0-9_-]{1,255}$"`
+	Cluster       string `json:"cluster" jsonschema:"title=ECS cluster,default=default,pattern=^[A-Za-z0-9_-]{1\\,255}$"`
 	ContainerPort int    `json:"containerPort" jsonschema:"title=Container port,default=8080,minimum=1,maximum=65535"`
 	Image         string `json:"image" jsonschema:"title=First image,description=Image the service starts with; deployments replace it,default=public.ecr.aws/nginx/nginx:stable"`
 }
