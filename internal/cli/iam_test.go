@@ -107,7 +107,7 @@ metadata:
 spec: {type: service, lifecycle: production, owner: team}
 `,
 		"two.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: a}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: b}\nspec: {type: team, children: []}\n",
-		"td.json": `{"family": "web", "taskRoleArn": "arn:aws:iam::123456789012:role/web"}`,
+		"td.json":  `{"family": "web", "taskRoleArn": "arn:aws:iam::123456789012:role/web"}`,
 	})
 	f := func(name string) string { return filepath.Join(dir, name) }
 	tests := []struct {

@@ -258,7 +258,9 @@ type failingCatalog struct{}
 
 var errDown = errors.New("backstage: 503 Service Unavailable")
 
-func (failingCatalog) Lookup(context.Context, catalog.Ref) (*catalog.Entity, error) { return nil, errDown }
+func (failingCatalog) Lookup(context.Context, catalog.Ref) (*catalog.Entity, error) {
+	return nil, errDown
+}
 func (failingCatalog) UsersByGitHubLogin(context.Context, string) ([]*catalog.Entity, error) {
 	return nil, errDown
 }
