@@ -68,6 +68,8 @@ func Commands() []*Command {
 		validateCommand(),
 		templateLintCommand(),
 		schemaCommand(),
+		iamTrustPolicyCommand(),
+		iamPermissionsCommand(),
 	}
 }
 

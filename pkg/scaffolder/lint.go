@@ -126,6 +126,18 @@ func (l *linter) lint() {
 // required names exist, recursing into nested objects, dependencies and
 // conditional subschemas.
 func (l *linter) schema(path []string, s map[string]any) {
+	if pat, ok := s["pattern"].(string); ok {
+		if err := checkJSPattern(pat); err != nil {
+			l.addf(append(append([]string(nil), path...), "pattern"), "pattern %q does not compile in the form's validator (Ajv, JavaScript regular expressions): %v", pat, err)
+		}
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		if pat, ok := items["pattern"].(string); ok {
+			if err := checkJSPattern(pat); err != nil {
+				l.addf(append(append([]string(nil), path...), "items", "pattern"), "pattern %q does not compile in the form's validator (Ajv, JavaScript regular expressions): %v", pat, err)
+			}
+		}
+	}
 	props, _ := s["properties"].(map[string]any)
 	for name, p := range props {
 		l.params[name] = true

@@ -124,3 +124,29 @@ func FuzzLint(f *testing.F) {
 		_, _, _ = Lint("fuzz.yaml", data) // must not panic
 	})
 }
+
+func TestCheckJSPattern(t *testing.T) {
+	good := []string{`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, `^[0-9]{12}$`, `^[A-Za-z0-9_-]{1,255}$`, `a{2,}`, `(?:x|y)+?`, `\{`, `[{}]`, `(?<=a)b`, `[^]`, `^$`}
+	for _, p := range good {
+		if err := checkJSPattern(p); err != nil {
+			t.Errorf("checkJSPattern(%q) = %v, want ok", p, err)
+		}
+	}
+	bad := []string{`^[A-Za-z0-9_-]{1`, `(a`, `a)`, `[a-z`, `*a`, `a{`, `a}`, `a{,3}`, `(?x)`, `\`, `a|*`}
+	for _, p := range bad {
+		if err := checkJSPattern(p); err == nil {
+			t.Errorf("checkJSPattern(%q) = nil, want an error", p)
+		}
+	}
+}
+
+func TestLintCutPattern(t *testing.T) {
+	text := strings.Replace(lintBase, "entity: {type: string}", "entity: {type: string, pattern: '^[A-Za-z0-9_-]{1'}", 1)
+	problems, _, _ := Lint("template.yaml", []byte(text))
+	for _, p := range problems {
+		if strings.Contains(p.Message, "was the pattern cut at a comma?") && p.Field == "spec.parameters.0.properties.entity.pattern" {
+			return
+		}
+	}
+	t.Fatalf("cut pattern not reported: %v", problems)
+}
