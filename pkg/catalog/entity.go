@@ -233,3 +233,12 @@ func stringMap(v any) map[string]string {
 	}
 	return out
 }
+
+// FromRaw makes an entity from a JSON-shaped document (as Backstage's REST
+// API returns entities), filling the typed fields from it. src says where it
+// came from; positions are unknown for such an entity.
+func FromRaw(raw map[string]any, src Source) *Entity {
+	e := &Entity{Raw: raw, Source: src}
+	e.fillTyped()
+	return e
+}
