@@ -89,22 +89,65 @@ func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
 	if d.maxAlias <= 0 {
 		d.maxAlias = DefaultMaxAliasNodes
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	roots, err := parseDocuments(data)
 	var docs []Document
-	for index := 0; ; index++ {
-		var root yaml.Node
-		err := dec.Decode(&root)
+	for index, root := range roots {
+		if doc := d.document(root, index, versions); doc != nil {
+			docs = append(docs, *doc)
+		}
+	}
+	if err != nil {
+		return docs, d.syntaxError(err)
+	}
+	return docs, nil
+}
+
+// parseDocuments parses every document of data into a DocumentNode, with
+// the fast parser (fastyaml.go) as far as it goes and yaml.v3 for the rest.
+// On a syntax error it returns the documents before it and the error, as
+// yaml.v3 reports them for the whole of data.
+func parseDocuments(data []byte) ([]*yaml.Node, error) {
+	roots, n := fastDocuments(data)
+	if n == len(data) {
+		return roots, nil
+	}
+	rest, err := yamlDocuments(data[n:])
+	if err != nil && n > 0 {
+		// Report the error with the lines and context of the whole file.
+		return yamlDocuments(data)
+	}
+	if shift := bytes.Count(data[:n], []byte("\n")); shift > 0 {
+		for _, r := range rest {
+			shiftLines(r, shift)
+		}
+	}
+	return append(roots, rest...), err
+}
+
+// yamlDocuments parses the documents of data with yaml.v3, up to the first
+// syntax error.
+func yamlDocuments(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var roots []*yaml.Node
+	for {
+		root := new(yaml.Node)
+		err := dec.Decode(root)
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return roots, nil
 		}
 		if err != nil {
-			return docs, d.syntaxError(err)
+			return roots, err
 		}
-		doc := d.document(&root, index, versions)
-		if doc == nil {
-			continue
-		}
-		docs = append(docs, *doc)
+		roots = append(roots, root)
+	}
+}
+
+// shiftLines moves a tree parsed from the end of a file down by shift lines.
+// Alias targets are in the tree too; they are not followed.
+func shiftLines(n *yaml.Node, shift int) {
+	n.Line += shift
+	for _, c := range n.Content {
+		shiftLines(c, shift)
 	}
 }
 
