@@ -234,4 +234,3 @@ func Explain(ctx context.Context, client Client, executionARN string) (*result.F
 	}
 	return f, nil
 }
-

@@ -208,4 +208,3 @@ func diffValue(path string, a, b any) string {
 		return ""
 	}
 }
-

@@ -37,10 +37,12 @@ type Runner struct {
 	Timeout time.Duration
 	// StopOnCancel stops the execution when ctx is cancelled.
 	StopOnCancel bool
-	// StartAttempts bounds the StartExecution calls of one run (default
-	// 5); between two, the execution is looked up so that a start whose
-	// answer was lost is not made twice.
-	StartAttempts int
+	// Attempts bounds how often one call is made while it keeps failing
+	// with throttling, 5xx or connection errors (default 5; each is itself
+	// retried by the SDK's retryer, except StartExecution, which is made
+	// again only after a look-up shows that the failed one started
+	// nothing).
+	Attempts int
 
 	Log   Logger         // progress lines; nil writes none
 	Clock Clock          // nil is the real clock
@@ -232,7 +234,11 @@ func (r *Runner) line(format string, args ...any) {
 // machineType asks for the type of the state machine. A role without
 // states:DescribeStateMachine gets STANDARD, the common case.
 func (r *Runner) machineType(ctx context.Context, sm annotations.StateMachineARN) (types.StateMachineType, error) {
-	out, err := r.Client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(sm.Unqualified().String())})
+	var out *sfn.DescribeStateMachineOutput
+	err := r.retrying(ctx, func() (err error) {
+		out, err = r.Client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(sm.Unqualified().String())})
+		return err
+	})
 	var api smithy.APIError
 	switch {
 	case err == nil:
@@ -242,6 +248,24 @@ func (r *Runner) machineType(ctx context.Context, sm annotations.StateMachineARN
 		return types.StateMachineTypeStandard, nil
 	}
 	return "", fmt.Errorf("stepfunctions: describing state machine %s: %w", sm, err)
+}
+
+// retrying calls f until it succeeds, fails for good, or has failed
+// r.attempts() times, with backoff in between.
+func (r *Runner) retrying(ctx context.Context, f func() error) error {
+	bo := newBackoff(r.MinDelay, r.MaxDelay, r.Rand)
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil || !isTransient(err) || attempt >= r.attempts() {
+			return err
+		}
+		if isThrottle(err) {
+			bo.throttled()
+		}
+		if serr := r.clock().Sleep(ctx, bo.next()); serr != nil {
+			return err
+		}
+	}
 }
 
 // lookup describes the execution arn: nil when it does not exist.
@@ -256,7 +280,7 @@ func (r *Runner) lookup(ctx context.Context, arn string) (*sfn.DescribeExecution
 			return out, nil
 		case errors.As(err, &missing):
 			return nil, nil
-		case !isTransient(err) || attempt >= r.startAttempts():
+		case !isTransient(err) || attempt >= r.attempts():
 			return nil, fmt.Errorf("stepfunctions: looking up execution %s: %w", arn, err)
 		case isThrottle(err):
 			bo.throttled()
@@ -267,9 +291,9 @@ func (r *Runner) lookup(ctx context.Context, arn string) (*sfn.DescribeExecution
 	}
 }
 
-func (r *Runner) startAttempts() int {
-	if r.StartAttempts > 0 {
-		return r.StartAttempts
+func (r *Runner) attempts() int {
+	if r.Attempts > 0 {
+		return r.Attempts
 	}
 	return 5
 }
@@ -329,7 +353,7 @@ func (r *Runner) start(ctx context.Context, sm annotations.StateMachineARN, name
 			r.line("StartExecution's answer was lost (%v); execution %s had started", err, arn)
 			return d, false, nil
 		}
-		if attempt >= r.startAttempts() {
+		if attempt >= r.attempts() {
 			return nil, false, fmt.Errorf("stepfunctions: starting execution %s: gave up after %d attempts: %w", name, attempt, err)
 		}
 		if isThrottle(err) {
@@ -381,7 +405,11 @@ func (r *Runner) finish(ctx context.Context, res *result.Result, d *sfn.Describe
 		res.SetOutput(aws.ToString(d.Output))
 	}
 	if res.Status != result.Succeeded {
-		f, err := Explain(ctx, r.Client, res.ID)
+		var f *result.Failure
+		err := r.retrying(ctx, func() (err error) {
+			f, err = Explain(ctx, r.Client, res.ID)
+			return err
+		})
 		if err != nil {
 			f = &result.Failure{Details: []string{err.Error()}}
 		}
@@ -428,10 +456,13 @@ func (r *Runner) cancelled(ctx context.Context, res *result.Result, arn string) 
 		r.line("cancelled; execution %s left %s", arn, d.Status)
 		return res, nil
 	}
-	_, err = r.Client.StopExecution(sctx, &sfn.StopExecutionInput{
-		ExecutionArn: aws.String(arn),
-		Error:        aws.String("stagecrew.Cancelled"),
-		Cause:        aws.String("the GitHub Actions workflow run was cancelled"),
+	err = r.retrying(sctx, func() error {
+		_, err := r.Client.StopExecution(sctx, &sfn.StopExecutionInput{
+			ExecutionArn: aws.String(arn),
+			Error:        aws.String("stagecrew.Cancelled"),
+			Cause:        aws.String("the GitHub Actions workflow run was cancelled"),
+		})
+		return err
 	})
 	if err != nil {
 		f.Details = append(f.Details, fmt.Sprintf("still running: stopping the execution failed: %v", err))
