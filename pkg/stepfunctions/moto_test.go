@@ -169,8 +169,8 @@ func TestRunAgainstMoto(t *testing.T) {
 			status: result.Succeeded, output: `[{"v":1},{"v":2},{"v":3}]`,
 		},
 		{
-			name: "fail",
-			def:  `{"StartAt":"Check","States":{"Check":{"Type":"Pass","Next":"F"},"F":{"Type":"Fail","Error":"Orders.Invalid","Cause":"order 42 has no lines"}}}`,
+			name:   "fail",
+			def:    `{"StartAt":"Check","States":{"Check":{"Type":"Pass","Next":"F"},"F":{"Type":"Fail","Error":"Orders.Invalid","Cause":"order 42 has no lines"}}}`,
 			status: result.Failed, where: "F", err: "Orders.Invalid", cause: "order 42 has no lines",
 			logs: []string{"ExecutionFailed: Orders.Invalid (order 42 has no lines)"},
 		},

@@ -200,7 +200,9 @@ func TestFaultsInFrontOfMoto(t *testing.T) {
 		{name: "mixed, failing execution", script: []testenv.Fault{T, R, S5, P, R, T, S3, P, R, T, S5}, def: failDef, want: result.Failed},
 		{
 			name: "lost answers of start and polls", script: []testenv.Fault{P, P, R, T},
-			lose: func(op string, n int) bool { return op == "StartExecution" && n < 2 || op == "DescribeExecution" && n%3 == 2 },
+			lose: func(op string, n int) bool {
+				return op == "StartExecution" && n < 2 || op == "DescribeExecution" && n%3 == 2
+			},
 			want: result.Succeeded,
 		},
 	}
