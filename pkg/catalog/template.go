@@ -101,7 +101,8 @@ func checkTemplateSpec(v *validator, spec map[string]any) {
 		if !ok {
 			return
 		}
-		for k, val := range out {
+		for _, k := range sortedKeys(out) {
+			val := out[k]
 			op := at(p, "output", k)
 			switch k {
 			case "links", "text":

@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -88,7 +89,7 @@ var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": t
 func (v *validator) entity(r map[string]any) {
 	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
 	kind, okKind := v.str1(r, nil, "kind", true)
-	for k := range r {
+	for _, k := range sortedKeys(r) {
 		if !rootFields[k] {
 			v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
 		}
@@ -200,7 +201,8 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 		v.addf(at(p, field), "must be a mapping of strings, found %s", jsType(raw))
 		return
 	}
-	for k, val := range kv {
+	for _, k := range sortedKeys(kv) {
+		val := kv[k]
 		kp := at(p, field, k)
 		if !isValidPrefixedName(k) {
 			v.addf(kp, "%q is not a valid key: expected [prefix/]name, the prefix a DNS subdomain and the name letters, digits and [-_.], at most 63 characters", k)
@@ -368,6 +370,17 @@ func isJSSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
+}
+
+// sortedKeys returns m's keys in order, so problems are listed the same way
+// on every run.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // minLen1 is JSON Schema's minLength 1 (at least one code point).
