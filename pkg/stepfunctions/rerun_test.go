@@ -3,6 +3,7 @@ package stepfunctions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,10 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
-const waitDef = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":%d,"Next":"P"},"P":{"Type":"Pass","Result":{"done":true},"End":true}}}`
-
-func waitMachine(seconds int) string { return strings.Replace(waitDef, "%d", itoa(seconds), 1) }
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n%10))) }
+// waitMachine is a state machine that waits, then succeeds with {"done":true}.
+func waitMachine(seconds int) string {
+	return fmt.Sprintf(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":%d,"Next":"P"},"P":{"Type":"Pass","Result":{"done":true},"End":true}}}`, seconds)
+}
 
 // TestRerunAttaches proves a job started once: a re-run of a finished job,
 // and a re-run while the first attempt's execution still runs, attach to the
