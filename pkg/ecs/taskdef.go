@@ -176,12 +176,15 @@ func SetImage(in *ecs.RegisterTaskDefinitionInput, name, image string, env map[s
 	if len(env) > 0 {
 		vars := slices.Clone(c.Environment)
 		for _, k := range slices.Sorted(maps.Keys(env)) {
+			kv := types.KeyValuePair{Name: aws.String(k), Value: aws.String(env[k])}
 			j := slices.IndexFunc(vars, func(kv types.KeyValuePair) bool { return aws.ToString(kv.Name) == k })
-			if j >= 0 {
-				vars[j] = types.KeyValuePair{Name: aws.String(k), Value: aws.String(env[k])}
-			} else {
-				vars = append(vars, types.KeyValuePair{Name: aws.String(k), Value: aws.String(env[k])})
+			if j < 0 {
+				vars = append(vars, kv)
+				continue
 			}
+			// Replace the first; drop later duplicates, which would win.
+			vars[j] = kv
+			vars = slices.Concat(vars[:j+1], slices.DeleteFunc(slices.Clone(vars[j+1:]), func(kv types.KeyValuePair) bool { return aws.ToString(kv.Name) == k }))
 		}
 		c.Environment = vars
 	}
