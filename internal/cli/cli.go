@@ -70,6 +70,7 @@ func Commands() []*Command {
 		schemaCommand(),
 		iamTrustPolicyCommand(),
 		iamPermissionsCommand(),
+		actionRunCommand(),
 	}
 }
 
@@ -121,12 +122,20 @@ func exitCode(w io.Writer, err error) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(w, "stagecrew: %v\n", ee.Err)
+			printError(w, ee.Err)
 		}
 		return ee.Code
 	}
-	fmt.Fprintf(w, "stagecrew: %v\n", err)
+	printError(w, err)
 	return ExitInvalid
+}
+
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "stagecrew") {
+		msg = "stagecrew: " + msg
+	}
+	fmt.Fprintln(w, msg)
 }
 
 func printHelp(w io.Writer, cmds []*Command) {

@@ -110,7 +110,7 @@ type Inputs struct {
 	Notify bool `json:"notify,omitempty" jsonschema:"title=Notify" jsonschema_description:"Send the result to the entity's owners as a Backstage notification. Defaults to true when backstage-url is set."`
 
 	// PolicyFile is the policy of who may run what, where.
-	PolicyFile string `json:"policy-file,omitempty" jsonschema:"title=Policy file,default=.stagecrew/policy.yaml" jsonschema_description:"The policy file that says which environments the workflow may act on, from which refs and events. A missing file allows everything the role allows."`
+	PolicyFile string `json:"policy-file,omitempty" jsonschema:"title=Policy file,default=.stagecrew/policy.yaml" jsonschema_description:"The policy file that says which environments the workflow may act on, from which refs and events. Without the file the default policy applies: members of the entity's owner group may act in every environment, and in production only from the default branch."`
 
 	// AuditLog is a path to append the audit record to; empty for none.
 	AuditLog string `json:"audit-log,omitempty" jsonschema:"title=Audit log" jsonschema_description:"A file to append the audit record to, as one JSON line."`

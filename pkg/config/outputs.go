@@ -22,7 +22,7 @@ const (
 // Outputs are the outputs of the stagecrew action, one field per output,
 // described like Inputs. Empty fields are not written.
 type Outputs struct {
-	Status       string `json:"status" jsonschema:"enum=succeeded,enum=failed,enum=timed-out,enum=aborted,enum=started,enum=registered" jsonschema_description:"How it ended: succeeded, failed, timed-out, aborted, started (with wait: false) or registered (with register-only)."`
+	Status       string `json:"status" jsonschema:"enum=succeeded,enum=failed,enum=timed-out,enum=aborted,enum=cancelled,enum=wait-timeout,enum=denied,enum=started,enum=registered" jsonschema_description:"How it ended: succeeded, failed, timed-out (the target timed out), aborted (stopped by someone else), cancelled (the workflow run was cancelled), wait-timeout (the action stopped waiting; the target may still run), denied (the policy refused; nothing started), started (with wait: false) or registered (with register-only)."`
 	ExecutionARN string `json:"execution-arn,omitempty" jsonschema_description:"The ARN of the Step Functions execution started or redriven."`
 	DeploymentID string `json:"deployment-id,omitempty" jsonschema_description:"The ID of the ECS deployment (ecs-deploy)."`
 	TaskARN      string `json:"task-arn,omitempty" jsonschema_description:"The ARN of the one-off ECS task (ecs-run-task)."`

@@ -1,0 +1,505 @@
+// Package actions holds the GitHub Action adapters: Go code that reads the
+// action's inputs, calls pkg/, and writes outputs, the job summary and the
+// audit record. The action.yml files beside it (one folder per sub-action)
+// run these adapters through the stagecrew binary.
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/awsauth"
+	"github.com/stagecrew/stagecrew/pkg/backstage"
+	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/config"
+	"github.com/stagecrew/stagecrew/pkg/ecs"
+	"github.com/stagecrew/stagecrew/pkg/iam"
+	"github.com/stagecrew/stagecrew/pkg/policy"
+	"github.com/stagecrew/stagecrew/pkg/report"
+	"github.com/stagecrew/stagecrew/pkg/result"
+	"github.com/stagecrew/stagecrew/pkg/stepfunctions"
+)
+
+// Errors Run returns; the step fails with each.
+var (
+	ErrDenied    = errors.New("stagecrew: denied by policy")
+	ErrNotOK     = errors.New("stagecrew: the run did not succeed")
+	ErrNoEntity  = errors.New("stagecrew: entity not found")
+	ErrNoTarget  = errors.New("stagecrew: the entity names no target for this mode")
+	ErrBadInputs = errors.New("stagecrew: invalid inputs")
+)
+
+// Deps are what Run reaches outside the process. Production code fills them
+// from the runner's environment; tests point them at local servers.
+type Deps struct {
+	Action *githubactions.Action // inputs, outputs, summary, environment
+	Log    io.Writer             // the job log
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	// Issuer is the OIDC issuer whose tokens are verified before the policy
+	// decides (default: GitHub Actions' issuer).
+	Issuer     string
+	HTTPClient *http.Client
+	// AWSEndpoint sends every AWS call to one endpoint (tests: moto).
+	AWSEndpoint string
+}
+
+// Run is the root action: load the entity, decide, assume the role, run,
+// wait and report. Whatever happens after the inputs are read, it writes the
+// outputs, the job summary and (when asked) the audit record before it
+// returns; the returned error fails the step.
+func Run(ctx context.Context, d Deps) (*result.Result, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Log == nil {
+		d.Log = io.Discard
+	}
+	if d.Issuer == "" {
+		d.Issuer = awsauth.GitHubIssuer
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	a := d.Action
+	in, err := config.Read(a)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadInputs, err)
+	}
+	gh, err := a.Context()
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: reading the GitHub context: %w", err)
+	}
+	workspace := gh.Workspace
+	if workspace == "" {
+		workspace = "."
+	}
+
+	// The entity and its targets.
+	entity, local, err := loadEntity(ctx, in, workspace)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := annotations.Read(entity)
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: the entity's annotations: %w", err)
+	}
+	env, err := targets.ForEnvironment(in.Environment)
+	if err != nil && !errors.Is(err, annotations.ErrNoRole) {
+		return nil, fmt.Errorf("stagecrew: %w", err)
+	}
+	role, err := awsauth.ResolveRole(targets, in.Environment, in.RoleARN)
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: %w", err)
+	}
+	mode := in.Mode
+	if mode == config.ModeAuto {
+		switch {
+		case !env.StateMachine.IsZero():
+			mode = config.ModeStepFunctions
+		case !env.Service.IsZero():
+			mode = config.ModeECSDeploy
+		default:
+			return nil, fmt.Errorf("%w: %s has neither %s nor %s", ErrNoTarget, entity.Ref(), annotations.KeyStateMachineARN, annotations.KeyECSServiceARN)
+		}
+	}
+	res := &result.Result{
+		Target: result.Target{Entity: entity.Ref().String(), Environment: in.Environment, Name: entity.Metadata.Name},
+		Status: result.Running,
+		Audit: result.Audit{RoleARN: role.String(), Repository: gh.Repository, SHA: gh.SHA,
+			RunURL: fmt.Sprintf("%s/%s/actions/runs/%d", gh.ServerURL, gh.Repository, gh.RunID)},
+	}
+
+	// Who triggered this, from the verified OIDC token rather than from
+	// environment variables anyone in the job could set.
+	audience := in.Audience
+	token, err := a.GetIDToken(ctx, audience)
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: %w: the job needs `permissions: id-token: write` (%v)", awsauth.ErrNoIDTokenPermission, err)
+	}
+	claims, err := awsauth.VerifyToken(ctx, token, d.Issuer, audience, d.HTTPClient)
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: verifying the workflow's OIDC token: %w", err)
+	}
+	session := awsauth.SessionName(claims.Actor, fmt.Sprintf("%s-%s", claims.RunID, claims.RunAttempt))
+	res.Audit.Actor, res.Audit.SessionName = claims.Actor, session
+
+	// The policy decides before anything touches AWS.
+	pol, err := policy.LoadPolicy(inWorkspace(workspace, in.PolicyFile))
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: %w", err)
+	}
+	var cat policy.Catalog = local
+	var bs *backstage.Client
+	if in.BackstageURL != "" {
+		if bs, err = backstage.New(in.BackstageURL, in.BackstageToken, backstage.WithHTTPClient(d.HTTPClient), backstage.WithLogger(d.Logger)); err != nil {
+			return nil, err
+		}
+		cat = policy.BackstageCatalog{Client: bs}
+	}
+	action := map[string]string{config.ModeStepFunctions: policy.ActionStepFunctionsStart, config.ModeECSDeploy: policy.ActionECSDeploy,
+		config.ModeECSRunTask: policy.ActionECSRunTask}[mode]
+	pin := policy.Input{Entity: entity, Environment: in.Environment, Action: action, Actor: claims.Actor,
+		Repository: claims.Repository, Event: claims.EventName, Ref: claims.Ref, GitHubEnvironment: claims.Environment,
+		Subject: claims.Subject, DefaultBranch: defaultBranch(gh), Catalog: cat}
+	decision := policy.Decide(ctx, pin, pol)
+	rec := policy.NewRecord(pin, decision, policy.RunDetails{RoleARN: role.String(), SessionName: session, SHA: gh.SHA, RunURL: res.Audit.RunURL})
+	if err := writeAudit(in.AuditLog, workspace, rec, d.Now); err != nil {
+		return nil, err
+	}
+	auditJSON, _ := json.Marshal(rec)
+	if !decision.Allowed {
+		res.Status = result.Denied
+		res.Failure = &result.Failure{Cause: decision.Reason, Details: []string{"to allow it: " + decision.Remedy}}
+		finish(ctx, d, in, res, string(auditJSON), bs)
+		return res, fmt.Errorf("%w: %s; %s", ErrDenied, decision.Reason, decision.Remedy)
+	}
+	fmt.Fprintf(d.Log, "stagecrew: %s may %s %s in %s (%s)\n", logSafe(claims.Actor), action, entity.Ref(), logSafe(in.Environment), logSafe(decision.Rule))
+
+	// Credentials: the workflow's OIDC token for the role, refreshed on
+	// their own during long waits.
+	expectedSub := ""
+	if slug := entity.Metadata.Annotations[catalog.AnnotationGitHubSlug]; slug != "" {
+		expectedSub, _ = iam.Subject(iam.TrustOptions{Repository: slug, Environment: in.Environment})
+	}
+	region := in.AWSRegion
+	if region == "" {
+		region = targetRegion(env)
+	}
+	cfg, err := awsauth.Config(ctx, awsauth.Options{RoleARN: role, SessionName: session, Duration: time.Duration(in.RoleSessionDuration) * time.Second,
+		Audience: audience, ExpectedSub: expectedSub, Region: region, Endpoint: d.AWSEndpoint, HTTPClient: d.HTTPClient, Action: a, Logger: d.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("stagecrew: %w", err)
+	}
+	if d.AWSEndpoint != "" {
+		cfg.BaseEndpoint = aws.String(d.AWSEndpoint)
+	}
+
+	runCtx := ctx
+	if in.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, in.Timeout)
+		defer cancel()
+	}
+	var runErr error
+	switch mode {
+	case config.ModeStepFunctions:
+		var ran *result.Result
+		ran, runErr = runStepFunctions(runCtx, d, in, gh, entity, env, cfg, res.Audit)
+		if ran != nil {
+			res = ran
+		}
+	case config.ModeECSDeploy, config.ModeECSRunTask:
+		var ran *result.Result
+		ran, runErr = runECS(runCtx, d, mode, in, gh, workspace, entity, targets, env, cfg)
+		if ran != nil {
+			ran.Audit = res.Audit
+			res = ran
+		}
+	}
+	if runErr != nil {
+		return res, runErr
+	}
+	finish(ctx, d, in, res, string(auditJSON), bs)
+	if !res.Status.OK() {
+		return res, fmt.Errorf("%w: %s", ErrNotOK, report.Title(res))
+	}
+	return res, nil
+}
+
+func runECS(ctx context.Context, d Deps, mode string, in config.Inputs, gh *githubactions.GitHubContext, workspace string,
+	entity *catalog.Entity, targets *annotations.Targets, env annotations.Environment, cfg aws.Config) (*result.Result, error) {
+	if env.Service.IsZero() {
+		return nil, fmt.Errorf("%w: %s has no ECS service for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyECSServiceARN)
+	}
+	r := &ecs.Runner{ECS: awsecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Out: d.Log,
+		Wait: ecs.WaitOptions{Timeout: in.Timeout}}
+	container := in.Container
+	if container == "" {
+		container = targets.Container
+	}
+	target := result.Target{Entity: entity.Ref().String(), Environment: in.Environment, Name: entity.Metadata.Name, Resource: env.Service.String()}
+	taskDef := in.TaskDefinition
+	if taskDef == "" {
+		taskDef = targets.TaskDefinition
+	}
+	if mode == config.ModeECSRunTask {
+		return r.RunTask(ctx, ecs.TaskOptions{Service: env.Service, TaskDefinition: taskArnOnly(taskDef), Container: container, Command: in.Command,
+			StartedBy:    stepfunctions.ExecutionName(entity.Ref().String(), in.Environment, strconv.FormatInt(gh.RunID, 10), gh.Job),
+			StopOnCancel: in.StopOnCancel, Target: target})
+	}
+	opts := ecs.DeployOptions{Service: env.Service, Container: container, Image: in.Image, RegisterOnly: in.RegisterOnly,
+		Rollback: in.RollbackOnFailure, Target: target}
+	switch {
+	case strings.HasPrefix(taskDef, "arn:"):
+		opts.TaskDefinitionARN = taskDef
+	case taskDef != "":
+		data, err := os.ReadFile(inWorkspace(workspace, taskDef))
+		if err != nil {
+			return nil, fmt.Errorf("stagecrew: task definition: %w", err)
+		}
+		opts.TaskDefinitionFile = data
+	}
+	return r.Deploy(ctx, opts)
+}
+
+// taskArnOnly passes a registered task definition to a one-off task; a file
+// is for deployments.
+func taskArnOnly(s string) string {
+	if strings.HasPrefix(s, "arn:") || (s != "" && !strings.ContainsAny(s, "/.")) {
+		return s
+	}
+	return ""
+}
+
+func runStepFunctions(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.GitHubContext, entity *catalog.Entity,
+	env annotations.Environment, cfg aws.Config, audit result.Audit) (*result.Result, error) {
+	if env.StateMachine.IsZero() {
+		return nil, fmt.Errorf("%w: %s has no state machine for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyStateMachineARN)
+	}
+	ghv := stepfunctions.GitHub{Repository: gh.Repository, SHA: gh.SHA, Ref: gh.Ref, Actor: gh.Actor,
+		RunID: strconv.FormatInt(gh.RunID, 10), RunAttempt: strconv.FormatInt(gh.RunAttempt, 10), PRNumber: prNumber(gh), ServerURL: gh.ServerURL}
+	input, err := executionInput(in, ghv, entity, in.Environment)
+	if err != nil {
+		return nil, err
+	}
+	r := &stepfunctions.Runner{Client: sfn.NewFromConfig(cfg), Timeout: in.Timeout, StopOnCancel: in.StopOnCancel,
+		Log: stepfunctions.ActionsLog{W: d.Log}}
+	return r.Run(ctx, stepfunctions.Request{StateMachine: env.StateMachine, Entity: entity.Ref().String(), Environment: in.Environment,
+		RunID: ghv.RunID, Job: gh.Job, Input: input, Redrive: in.Redrive, Audit: audit})
+}
+
+// executionInput is the input of the execution: the entity's template
+// rendered with the GitHub context, with the input (or input file) merged
+// over it key by key.
+func executionInput(in config.Inputs, gh stepfunctions.GitHub, entity *catalog.Entity, environment string) (string, error) {
+	base := "{}"
+	if tmpl := entity.Metadata.Annotations[annotations.KeyExecutionInput]; tmpl != "" {
+		s, err := stepfunctions.RenderInput(tmpl, gh, environment, entity.Ref().String())
+		if err != nil {
+			return "", err
+		}
+		base = s
+	}
+	over := in.Input
+	if in.InputFile != "" {
+		s, err := stepfunctions.ReadInputFile(in.InputFile)
+		if err != nil {
+			return "", err
+		}
+		over = s
+	}
+	if over == "" {
+		return base, stepfunctions.CheckInput(base)
+	}
+	var b, o map[string]any
+	if err := json.Unmarshal([]byte(base), &b); err != nil || b == nil {
+		return over, stepfunctions.CheckInput(over) // a template that is not an object is replaced whole
+	}
+	if err := json.Unmarshal([]byte(over), &o); err != nil || o == nil {
+		return over, stepfunctions.CheckInput(over)
+	}
+	for k, v := range o {
+		b[k] = v
+	}
+	merged, err := json.Marshal(b)
+	if err != nil {
+		return "", err
+	}
+	return string(merged), stepfunctions.CheckInput(string(merged))
+}
+
+// loadEntity finds the entity: a file in the workspace, or a ref looked up
+// in the workspace's catalog files first and in Backstage second. It also
+// returns the workspace's catalog, which the policy reads users and groups
+// from when Backstage is not configured.
+func loadEntity(ctx context.Context, in config.Inputs, workspace string) (*catalog.Entity, *policy.LocalCatalog, error) {
+	local, err := policy.LoadLocalCatalog(workspace)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stagecrew: reading the repository's catalog files: %w", err)
+	}
+	path := inWorkspace(workspace, in.Entity)
+	if info, err := os.Stat(path); err == nil && !info.IsDir() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		docs, err := catalog.Decode(in.Entity, data, catalog.DecodeOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		// A catalog file often holds the service with its group and users:
+		// the entity is the one that names a target.
+		var found []*catalog.Entity
+		for _, doc := range docs {
+			if doc.Err != nil {
+				return nil, nil, doc.Err
+			}
+			if hasTarget(doc.Entity) {
+				found = append(found, doc.Entity)
+			}
+		}
+		if len(found) != 1 {
+			return nil, nil, fmt.Errorf("%w: %s holds %d entities with a state machine or ECS service annotation; name one with an entity ref", ErrNoEntity, in.Entity, len(found))
+		}
+		if err := catalog.Validate(found[0]); err != nil {
+			return nil, nil, err
+		}
+		return found[0], local, nil
+	}
+	ref, err := catalog.ParseRef(in.Entity, catalog.KindComponent, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %q is neither a file in the repository nor an entity ref: %w", ErrNoEntity, in.Entity, err)
+	}
+	if e, err := local.Lookup(ctx, ref); err == nil {
+		return e, local, nil
+	}
+	if in.BackstageURL == "" {
+		return nil, nil, fmt.Errorf("%w: %s is not in the repository's catalog files, and backstage-url is not set", ErrNoEntity, ref)
+	}
+	bs, err := backstage.New(in.BackstageURL, in.BackstageToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := bs.Entity(ctx, ref)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrNoEntity, err)
+	}
+	return e, local, nil
+}
+
+// finish writes what every run leaves behind: outputs, the job summary, the
+// Backstage notification, refresh and event. Reporting problems are logged,
+// never allowed to change the run's outcome.
+func finish(ctx context.Context, d Deps, in config.Inputs, res *result.Result, auditJSON string, bs *backstage.Client) {
+	if res.EndedAt.IsZero() && res.Status.Terminal() {
+		res.EndedAt = d.Now()
+	}
+	out := config.Outputs{Status: strings.ReplaceAll(string(res.Status), "_", "-"), Output: res.Output, AuditRecord: auditJSON}
+	switch res.Target.Kind {
+	case result.StepFunctionsExecution:
+		out.ExecutionARN = res.ID
+	case result.ECSDeployment:
+		out.DeploymentID = res.ID
+	case result.ECSTask:
+		out.TaskARN = res.ID
+		if code, err := strconv.Atoi(res.Values["exit-code"]); err == nil {
+			out.ExitCode = &code
+		}
+	}
+	if len(res.Links) > 0 {
+		out.ConsoleURL = res.Links[0].URL
+	}
+	if err := out.Write(d.Action); err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: writing outputs: %v\n", err)
+	}
+	d.Action.AddStepSummary(report.Markdown(res, d.Now()))
+	if bs == nil || !in.Notify {
+		return
+	}
+	owner, err := catalog.ParseRef(res.Target.Entity, "", "")
+	if err != nil {
+		return
+	}
+	recipients := []catalog.Ref{owner}
+	severity := backstage.SeverityNormal
+	if !res.Status.OK() {
+		severity = backstage.SeverityHigh
+	}
+	link := res.Audit.RunURL
+	if _, err := bs.Notify(ctx, backstage.Notification{Recipients: recipients, Title: report.Title(res),
+		Description: fmt.Sprintf("%s by %s (%s)", res.Status, res.Audit.Actor, res.Audit.SHA), Link: link, Severity: severity,
+		Topic: "stagecrew", Scope: "stagecrew:" + res.Target.Entity + ":" + res.Target.Environment + ":" + res.Audit.RunURL}); err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: Backstage notification: %v\n", err)
+	}
+	if err := bs.Refresh(ctx, owner); err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: Backstage catalog refresh: %v\n", err)
+	}
+	if err := bs.PublishEvent(ctx, "stagecrew", res); err != nil {
+		d.Logger.Debug("Backstage event not published", "error", err)
+	}
+}
+
+func writeAudit(path, workspace string, rec policy.Record, now func() time.Time) error {
+	if path == "" {
+		return nil
+	}
+	w, err := policy.OpenAuditFile(inWorkspace(workspace, path), policy.WithClock(now))
+	if err != nil {
+		return fmt.Errorf("stagecrew: audit log: %w", err)
+	}
+	defer w.Close()
+	return w.Write(rec)
+}
+
+func hasTarget(e *catalog.Entity) bool {
+	for k := range e.Metadata.Annotations {
+		if k == annotations.KeyStateMachineARN || k == annotations.KeyECSServiceARN ||
+			strings.HasPrefix(k, annotations.Prefix+"state-machine-arn.") || strings.HasPrefix(k, annotations.Prefix+"ecs-service-arn.") {
+			return true
+		}
+	}
+	return false
+}
+
+func inWorkspace(workspace, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(workspace, p)
+}
+
+func targetRegion(env annotations.Environment) string {
+	switch {
+	case !env.StateMachine.IsZero():
+		return env.StateMachine.Region
+	case !env.Service.IsZero():
+		return env.Service.Region
+	}
+	return ""
+}
+
+func defaultBranch(gh *githubactions.GitHubContext) string {
+	if repo, ok := gh.Event["repository"].(map[string]any); ok {
+		if b, ok := repo["default_branch"].(string); ok {
+			return b
+		}
+	}
+	return ""
+}
+
+func prNumber(gh *githubactions.GitHubContext) string {
+	if pr, ok := gh.Event["pull_request"].(map[string]any); ok {
+		if n, ok := pr["number"].(float64); ok {
+			return strconv.Itoa(int(n))
+		}
+	}
+	return ""
+}
+
+// logSafe keeps an outside string from starting a workflow command.
+func logSafe(s string) string {
+	s = strings.NewReplacer("\n", " ", "\r", " ", "::", ": :").Replace(s)
+	return s
+}
