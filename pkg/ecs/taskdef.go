@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // ErrNoContainer is wrapped by errors about a container name the task
@@ -34,8 +35,17 @@ var reFamily = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // --cli-input-json`, aws-actions/amazon-ecs-deploy-task-definition) or the
 // output of DescribeTaskDefinition ({"taskDefinition": {...}, "tags": [...]}).
 // Read-only fields (taskDefinitionArn, revision, status, ...) are dropped; an
-// unknown field is an error, so nothing in the file is silently lost.
+// unknown field is an error, so nothing in the file is silently lost. The
+// file may be YAML too (task-definition.yaml); it is converted to JSON with
+// sigs.k8s.io/yaml, the converter Kubernetes tooling uses.
 func ParseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] != '{' {
+		j, err := sigsyaml.YAMLToJSON(data)
+		if err != nil {
+			return nil, fmt.Errorf("task definition: not JSON, and not YAML either: %w", err)
+		}
+		data = j
+	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("task definition: %w", err)
