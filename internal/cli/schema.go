@@ -1,10 +1,16 @@
 package cli
 
 import (
+	"sort"
+
+	"github.com/invopop/jsonschema"
+
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stagecrew/stagecrew/pkg/scaffolder"
+	"github.com/stagecrew/stagecrew/templates"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,11 +92,43 @@ func GenerateFiles(dir string) ([]GeneratedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []GeneratedFile{
+	files := []GeneratedFile{
 		{Path: "action.yml", Data: actionYAML},
 		{Path: filepath.ToSlash(filepath.Join(dir, "action.schema.json")), Data: actionJSON},
 		{Path: filepath.ToSlash(filepath.Join(dir, "catalog-info.schema.json")), Data: entityJSON},
-	}, nil
+	}
+	all := templates.All()
+	names := make([]string, 0, len(all))
+	for name := range all {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		data, err := templateParametersSchema(all[name])
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		files = append(files, GeneratedFile{Path: filepath.ToSlash(filepath.Join(dir, "templates", name+".parameters.schema.json")), Data: data})
+	}
+	return files, nil
+}
+
+// templateParametersSchema is the schema of all the values a template's form
+// collects: every page must hold, as Backstage validates the merged values
+// against each page.
+func templateParametersSchema(t *scaffolder.Template) ([]byte, error) {
+	s := &jsonschema.Schema{
+		Version:     schema.Draft07,
+		Title:       t.Metadata.Title + " parameters",
+		Description: "The values of the " + t.Metadata.Name + " template's form, generated from templates/templates.go; DO NOT EDIT.",
+		Type:        "object",
+	}
+	for _, p := range t.Spec.Parameters {
+		page := *p.Schema
+		page.Version = ""
+		s.AllOf = append(s.AllOf, &page)
+	}
+	return schema.Marshal(s)
 }
 
 // SchemaRun writes (or, with Check, compares) the generated files.

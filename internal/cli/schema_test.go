@@ -392,3 +392,38 @@ func TestActionSchemaInAjv(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateParameterSchemasInAjv: the committed parameter schema of each
+// template compiles in Ajv 8, accepts a complete set of form values and
+// refuses values a page would refuse.
+func TestTemplateParameterSchemasInAjv(t *testing.T) {
+	good := map[string]map[string]any{
+		"stepfunctions-workflow": {"name": "orders-workflow", "owner": "group:default/payments", "accountId": "123456789012",
+			"region": "eu-west-1", "environments": []any{"staging", "production"}, "repoUrl": "github.com?owner=acme&repo=orders-workflow"},
+		"ecs-service": {"name": "orders-api", "owner": "group:default/payments", "accountId": "123456789012", "region": "eu-west-1",
+			"environments": []any{"staging"}, "cluster": "payments", "containerPort": 8443, "image": "nginx:1", "repoUrl": "github.com?owner=acme&repo=orders-api"},
+		"deploy-entity": {"entity": "component:default/orders-api", "environment": "staging"},
+	}
+	bad := map[string]map[string]any{
+		"stepfunctions-workflow": {"accountId": "12345"},
+		"ecs-service":            {"containerPort": 70000},
+		"deploy-entity":          {"environment": "-bad"},
+	}
+	for name, values := range good {
+		schema := committed(t, "schemas/templates/"+name+".parameters.schema.json")
+		broken := map[string]any{}
+		for k, v := range values {
+			broken[k] = v
+		}
+		for k, v := range bad[name] {
+			broken[k] = v
+		}
+		r := ajv(t, schema, []any{values, broken})
+		if !r.Results[0].Valid {
+			t.Errorf("%s: good values refused: %s", name, r.Results[0].Errors)
+		}
+		if r.Results[1].Valid {
+			t.Errorf("%s: bad values %v accepted", name, bad[name])
+		}
+	}
+}
