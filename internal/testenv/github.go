@@ -487,9 +487,9 @@ func (g *GitHubServer) checkRunLocked(owner, repo string, id int64, req map[stri
 	cr := map[string]any{
 		"id": id, "node_id": fmt.Sprintf("CR_kwDO%d", id), "head_sha": str("head_sha"), "name": str("name"),
 		"external_id": str("external_id"), "details_url": str("details_url"),
-		"url":         fmt.Sprintf("https://api.github.com/repos/%s/%s/check-runs/%d", owner, repo, id),
-		"html_url":    fmt.Sprintf("https://github.com/%s/%s/runs/%d", owner, repo, id),
-		"status":      status, "conclusion": conclusion, "started_at": started, "completed_at": completed,
+		"url":      fmt.Sprintf("https://api.github.com/repos/%s/%s/check-runs/%d", owner, repo, id),
+		"html_url": fmt.Sprintf("https://github.com/%s/%s/runs/%d", owner, repo, id),
+		"status":   status, "conclusion": conclusion, "started_at": started, "completed_at": completed,
 		"output": output, "check_suite": map[string]any{"id": 5000 + id}, "app": app, "pull_requests": []any{},
 	}
 	g.checkRuns = append(g.checkRuns, cr)
