@@ -2,10 +2,11 @@ package ecs
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/stagecrew/stagecrew/pkg/poll"
 )
 
 // API is the part of *ecs.Client the runners call.
@@ -32,26 +33,7 @@ var (
 )
 
 // Clock is the time source of the wait loops; tests pass a simulated one.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits d or until ctx is done, returning ctx.Err() then.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+type Clock = poll.Clock
 
 // noRetry turns off the SDK's own retries for one call. Calls that change
 // something (register, update, run) are retried by this package instead,

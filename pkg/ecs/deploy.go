@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -168,27 +169,27 @@ func (r *Runner) taskDefinitionFor(ctx context.Context, o DeployOptions, svc *ty
 	// Register without the SDK's retries: a response lost after ECS
 	// registered would otherwise register a second revision. Before trying
 	// again, look whether the first attempt took effect.
-	b := r.newBackoff()
+	wo, b := r.newBackoff()
 	errs := 0
 	for {
 		out, err := r.ECS.RegisterTaskDefinition(ctx, in, noRetry)
-		b.observe(err)
+		b.Observe(err)
 		if err == nil {
 			arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 			p.linef("registered task definition %s", tdKey(arn))
 			res.Values[ValueRegistered] = "true"
 			return arn, nil
 		}
-		if !isTransient(err) {
+		if !poll.IsTransient(err) {
 			return "", fmt.Errorf("RegisterTaskDefinition %s: %w", family, err)
 		}
-		if !isThrottle(err) {
+		if !poll.IsThrottle(err) {
 			errs++
 		}
-		if errs >= b.o.MaxErrors {
+		if errs >= wo.MaxErrors {
 			return "", fmt.Errorf("RegisterTaskDefinition %s: giving up after %d failed attempts: %w", family, errs, err)
 		}
-		if err := r.clock().Sleep(ctx, b.next()); err != nil {
+		if err := r.clock().Sleep(ctx, b.Next()); err != nil {
 			return "", err
 		}
 		now, err := r.latestRevision(ctx, family)
@@ -250,7 +251,7 @@ func (r *Runner) startDeployment(ctx context.Context, o DeployOptions, svc *type
 // took effect before trying again, so a lost answer starts no second
 // deployment even when forcing one.
 func (r *Runner) updateService(ctx context.Context, s annotations.ServiceARN, td string, force bool, since time.Time) (string, error) {
-	b := r.newBackoff()
+	wo, b := r.newBackoff()
 	errs := 0
 	for {
 		out, err := r.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
@@ -259,23 +260,23 @@ func (r *Runner) updateService(ctx context.Context, s annotations.ServiceARN, td
 			TaskDefinition:     aws.String(td),
 			ForceNewDeployment: force,
 		}, noRetry)
-		b.observe(err)
+		b.Observe(err)
 		if err == nil {
 			if d := deploymentOf(out.Service.Deployments, td); d != nil {
 				return aws.ToString(d.Id), nil
 			}
 			return "", nil
 		}
-		if !isTransient(err) {
+		if !poll.IsTransient(err) {
 			return "", fmt.Errorf("UpdateService %s: %w", s.Service, err)
 		}
-		if !isThrottle(err) {
+		if !poll.IsThrottle(err) {
 			errs++
 		}
-		if errs >= b.o.MaxErrors {
+		if errs >= wo.MaxErrors {
 			return "", fmt.Errorf("UpdateService %s: giving up after %d failed attempts: %w", s.Service, errs, err)
 		}
-		if err := r.clock().Sleep(ctx, b.next()); err != nil {
+		if err := r.clock().Sleep(ctx, b.Next()); err != nil {
 			return "", err
 		}
 		svc, err := r.describeService(ctx, s)

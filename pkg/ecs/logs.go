@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -101,7 +102,7 @@ func (ls *logStreams) page(ctx context.Context, s *logStream) bool {
 	}, opts...)
 	if err != nil {
 		var ae smithy.APIError
-		if errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException" || isTransient(err) {
+		if errors.As(err, &ae) && ae.ErrorCode() == "ResourceNotFoundException" || poll.IsTransient(err) {
 			return false // not written yet, or try again next poll
 		}
 		s.off = true

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 )
 
 // Runner deploys to ECS services and runs one-off tasks. Its fields are its
@@ -33,15 +34,14 @@ func (r *Runner) clock() Clock {
 	if r.Clock != nil {
 		return r.Clock
 	}
-	return realClock{}
+	return poll.RealClock{}
 }
 
-func (r *Runner) newBackoff() *backoff {
-	rnd := r.Rand
-	if rnd == nil {
-		rnd = defaultRand
-	}
-	return &backoff{o: r.Wait.withDefaults(), rand: rnd}
+// newBackoff returns the wait options in effect and the schedule of one
+// loop.
+func (r *Runner) newBackoff() (WaitOptions, *poll.Backoff) {
+	o := r.Wait.withDefaults()
+	return o, newBackoff(o, r.Rand)
 }
 
 func (r *Runner) out() printer { return printer{r.Out} }
@@ -49,21 +49,21 @@ func (r *Runner) out() printer { return printer{r.Out} }
 // retry runs a call that changes nothing until it succeeds, fails for good,
 // or failed MaxErrors times in a row (throttling not counted).
 func (r *Runner) retry(ctx context.Context, what string, call func() error) error {
-	b := r.newBackoff()
+	wo, b := r.newBackoff()
 	errs := 0
 	for {
 		err := call()
-		b.observe(err)
-		if err == nil || !isTransient(err) {
+		b.Observe(err)
+		if err == nil || !poll.IsTransient(err) {
 			return err
 		}
-		if !isThrottle(err) {
+		if !poll.IsThrottle(err) {
 			errs++
 		}
-		if errs >= b.o.MaxErrors {
+		if errs >= wo.MaxErrors {
 			return fmt.Errorf("%s: giving up after %d failed attempts: %w", what, errs, err)
 		}
-		if err := r.clock().Sleep(ctx, b.next()); err != nil {
+		if err := r.clock().Sleep(ctx, b.Next()); err != nil {
 			return err
 		}
 	}

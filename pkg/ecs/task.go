@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -234,11 +235,11 @@ func (r *Runner) findTask(ctx context.Context, cluster, startedBy string) (strin
 // startTask calls RunTask without the SDK's retries; after a failure it
 // looks for the task by its mark before trying again.
 func (r *Runner) startTask(ctx context.Context, in *ecs.RunTaskInput) (string, error) {
-	b := r.newBackoff()
+	wo, b := r.newBackoff()
 	errs := 0
 	for {
 		out, err := r.ECS.RunTask(ctx, in, noRetry)
-		b.observe(err)
+		b.Observe(err)
 		if err == nil {
 			if len(out.Tasks) > 0 {
 				return aws.ToString(out.Tasks[0].TaskArn), nil
@@ -249,16 +250,16 @@ func (r *Runner) startTask(ctx context.Context, in *ecs.RunTaskInput) (string, e
 			}
 			return "", fmt.Errorf("RunTask %s started no task: %s", tdKey(aws.ToString(in.TaskDefinition)), strings.Join(reasons, "; "))
 		}
-		if !isTransient(err) {
+		if !poll.IsTransient(err) {
 			return "", fmt.Errorf("RunTask %s: %w", tdKey(aws.ToString(in.TaskDefinition)), err)
 		}
-		if !isThrottle(err) {
+		if !poll.IsThrottle(err) {
 			errs++
 		}
-		if errs >= b.o.MaxErrors {
+		if errs >= wo.MaxErrors {
 			return "", fmt.Errorf("RunTask: giving up after %d failed attempts: %w", errs, err)
 		}
-		if err := r.clock().Sleep(ctx, b.next()); err != nil {
+		if err := r.clock().Sleep(ctx, b.Next()); err != nil {
 			return "", err
 		}
 		arn, ferr := r.findTask(ctx, aws.ToString(in.Cluster), aws.ToString(in.StartedBy))
@@ -276,29 +277,29 @@ func (r *Runner) startTask(ctx context.Context, in *ecs.RunTaskInput) (string, e
 func (r *Runner) waitTask(ctx context.Context, o TaskOptions, t *task, res *result.Result) {
 	clk := r.clock()
 	p := r.out()
-	b := r.newBackoff()
-	deadline := clk.Now().Add(b.o.Timeout)
+	wo, b := r.newBackoff()
+	deadline := clk.Now().Add(wo.Timeout)
 	errs := 0
 	first := true
 	for {
 		if !first {
-			if err := clk.Sleep(ctx, min(b.next(), max(deadline.Sub(clk.Now()), 0))); err != nil {
+			if err := clk.Sleep(ctx, min(b.Next(), max(deadline.Sub(clk.Now()), 0))); err != nil {
 				r.cancelTask(o, t, res)
 				return
 			}
 		}
 		first = false
 		out, err := r.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(t.cluster), Tasks: []string{t.arn}})
-		b.observe(err)
+		b.Observe(err)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			r.cancelTask(o, t, res)
 			return
-		case err != nil && isTransient(err):
-			if !isThrottle(err) {
+		case err != nil && poll.IsTransient(err):
+			if !poll.IsThrottle(err) {
 				errs++
 			}
-			if errs >= b.o.MaxErrors {
+			if errs >= wo.MaxErrors {
 				res.Status = result.WaitTimeout
 				res.Failure = &result.Failure{Where: taskID(t.arn), Error: "DescribeTasks", Cause: fmt.Sprintf("failed %d times in a row: %v", errs, err)}
 				return
@@ -309,7 +310,7 @@ func (r *Runner) waitTask(ctx context.Context, o TaskOptions, t *task, res *resu
 			return
 		case len(out.Tasks) == 0:
 			errs++
-			if errs >= b.o.MaxErrors {
+			if errs >= wo.MaxErrors {
 				res.Status = result.Failed
 				res.Failure = &result.Failure{Where: taskID(t.arn), Error: "MISSING", Cause: "DescribeTasks does not know the task"}
 				return
@@ -331,7 +332,7 @@ func (r *Runner) waitTask(ctx context.Context, o TaskOptions, t *task, res *resu
 		}
 		if !clk.Now().Before(deadline) {
 			res.Status = result.WaitTimeout
-			res.Failure = &result.Failure{Where: taskID(t.arn), Cause: fmt.Sprintf("stopped waiting after %v; the task goes on", b.o.Timeout)}
+			res.Failure = &result.Failure{Where: taskID(t.arn), Cause: fmt.Sprintf("stopped waiting after %v; the task goes on", wo.Timeout)}
 			p.linef("WAIT_TIMEOUT: %s", res.Failure.Cause)
 			return
 		}

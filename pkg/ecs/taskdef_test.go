@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 )
 
 func TestParseTaskDefinitionExample(t *testing.T) {
@@ -117,10 +118,10 @@ func TestNeutralise(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	b := &backoff{o: WaitOptions{}.withDefaults(), rand: func() float64 { return 1 }}
+	b := newBackoff(WaitOptions{}.withDefaults(), func() float64 { return 1 })
 	var got []time.Duration
 	for range 10 {
-		got = append(got, b.next())
+		got = append(got, b.Next())
 	}
 	want := []time.Duration{1, 1, 1, 2, 4, 8, 10, 10, 10, 10}
 	for i := range want {
@@ -128,8 +129,10 @@ func TestBackoff(t *testing.T) {
 			t.Fatalf("delays %v, want %v (seconds)", got, want)
 		}
 	}
-	b.throttled = 2
-	if d := b.next(); d != 40*time.Second {
+	throttle := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
+	b.Observe(throttle)
+	b.Observe(throttle)
+	if d := b.Next(); d != 40*time.Second {
 		t.Errorf("throttled delay %v, want the 4x cap", d)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -53,27 +54,27 @@ func (r *Runner) waitDeployment(ctx context.Context, w *watch, res *result.Resul
 	if w.start.IsZero() {
 		w.start = clk.Now()
 	}
-	b := r.newBackoff()
-	deadline := clk.Now().Add(b.o.Timeout)
+	wo, b := r.newBackoff()
+	deadline := clk.Now().Add(wo.Timeout)
 	errs := 0
 	for {
-		if err := clk.Sleep(ctx, min(b.next(), max(deadline.Sub(clk.Now()), 0))); err != nil {
+		if err := clk.Sleep(ctx, min(b.Next(), max(deadline.Sub(clk.Now()), 0))); err != nil {
 			res.Status = result.Cancelled
 			r.explainDeployment(context.WithoutCancel(ctx), w, res, "the wait was cancelled; the deployment goes on")
 			return
 		}
 		svc, err := r.describeServiceOnce(ctx, w.service)
-		b.observe(err)
+		b.Observe(err)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			res.Status = result.Cancelled
 			r.explainDeployment(context.WithoutCancel(ctx), w, res, "the wait was cancelled; the deployment goes on")
 			return
-		case err != nil && isTransient(err):
-			if !isThrottle(err) {
+		case err != nil && poll.IsTransient(err):
+			if !poll.IsThrottle(err) {
 				errs++
 			}
-			if errs >= b.o.MaxErrors {
+			if errs >= wo.MaxErrors {
 				res.Status = result.WaitTimeout
 				r.explainDeployment(ctx, w, res, fmt.Sprintf("DescribeServices failed %d times in a row: %v", errs, err))
 				return
@@ -90,7 +91,7 @@ func (r *Runner) waitDeployment(ctx context.Context, w *watch, res *result.Resul
 		}
 		if !clk.Now().Before(deadline) {
 			res.Status = result.WaitTimeout
-			r.explainDeployment(ctx, w, res, fmt.Sprintf("stopped waiting after %v; the deployment goes on", b.o.Timeout))
+			r.explainDeployment(ctx, w, res, fmt.Sprintf("stopped waiting after %v; the deployment goes on", wo.Timeout))
 			return
 		}
 	}

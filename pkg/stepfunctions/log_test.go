@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 )
 
 // TestNoWorkflowCommandInjection: state names, errors and causes come from
@@ -49,7 +51,7 @@ func TestBackoff(t *testing.T) {
 		b := newBackoff(250e6, 10e9, func() float64 { return r })
 		var prev, total int64
 		for i := range 20 {
-			d := b.next()
+			d := b.Next()
 			if d < 250e6 || d > 10e9 {
 				t.Fatalf("rand %v: delay %d = %v out of [MinDelay, MaxDelay]", r, i, d)
 			}
@@ -59,9 +61,36 @@ func TestBackoff(t *testing.T) {
 			prev, total = int64(d), total+int64(d)
 		}
 	}
+	// Throttling (the pkg/poll schedule, shared with the ECS runner): each
+	// throttled answer in a row doubles the ceiling, up to 4×MaxDelay, and
+	// each other answer takes one doubling back. Before pkg/poll, one
+	// throttle moved the ceiling to MaxDelay for the rest of the loop; this
+	// test pinned that ("after throttling: want near MaxDelay").
+	throttle := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
 	b := newBackoff(0, 0, func() float64 { return 0.999 })
-	b.throttled()
-	if d := b.next(); d < 9e9 {
-		t.Errorf("after throttling: %v, want near MaxDelay", d)
+	b.Observe(throttle)
+	if d := b.Next(); d < 499e6 || d > 500e6 {
+		t.Errorf("first poll, throttled: %v, want near 2×MinDelay", d)
+	}
+	b.Observe(nil)
+	for range 10 {
+		b.Next() // at the cap
+	}
+	for i, step := range []struct {
+		err    error
+		lo, hi time.Duration
+	}{
+		{throttle, 19.9e9, 20e9},
+		{throttle, 39.9e9, 40e9},
+		{throttle, 39.9e9, 40e9}, // 4×MaxDelay is the cap
+		{nil, 39.9e9, 40e9},      // one throttle more than the cap needed: taken back
+		{nil, 19.9e9, 20e9},
+		{nil, 9.9e9, 10e9},
+		{nil, 9.9e9, 10e9},
+	} {
+		b.Observe(step.err)
+		if d := b.Next(); d < step.lo || d > step.hi {
+			t.Errorf("step %d (%v): delay %v, want in [%v, %v]", i, step.err, d, step.lo, step.hi)
+		}
 	}
 }

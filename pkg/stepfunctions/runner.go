@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/poll"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -29,7 +30,8 @@ type Runner struct {
 	Client Client // required
 
 	// MinDelay is the first delay between polls and the shortest;
-	// MaxDelay the longest (DefaultMinDelay, DefaultMaxDelay).
+	// MaxDelay the longest, except while Step Functions throttles, when
+	// delays grow up to 4×MaxDelay (DefaultMinDelay, DefaultMaxDelay).
 	MinDelay, MaxDelay time.Duration
 	// Timeout ends the wait with status WaitTimeout (the execution keeps
 	// running); 0 waits until the execution ends or ctx does. A deadline
@@ -48,6 +50,10 @@ type Runner struct {
 	Clock Clock          // nil is the real clock
 	Rand  func() float64 // jitter in [0,1); nil is math/rand/v2
 }
+
+// Clock tells the time and sleeps. The runner uses the real clock unless a
+// test or a benchmark gives it a simulated one.
+type Clock = poll.Clock
 
 // Request says what to run.
 type Request struct {
@@ -200,7 +206,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (*result.Result, error) {
 
 func (r *Runner) clock() Clock {
 	if r.Clock == nil {
-		return realClock{}
+		return poll.RealClock{}
 	}
 	return r.Clock
 }
@@ -256,13 +262,11 @@ func (r *Runner) retrying(ctx context.Context, f func() error) error {
 	bo := newBackoff(r.MinDelay, r.MaxDelay, r.Rand)
 	for attempt := 1; ; attempt++ {
 		err := f()
-		if err == nil || !isTransient(err) || attempt >= r.attempts() {
+		if err == nil || !poll.IsTransient(err) || attempt >= r.attempts() {
 			return err
 		}
-		if isThrottle(err) {
-			bo.throttled()
-		}
-		if serr := r.clock().Sleep(ctx, bo.next()); serr != nil {
+		bo.Observe(err)
+		if serr := r.clock().Sleep(ctx, bo.Next()); serr != nil {
 			return err
 		}
 	}
@@ -280,12 +284,11 @@ func (r *Runner) lookup(ctx context.Context, arn string) (*sfn.DescribeExecution
 			return out, nil
 		case errors.As(err, &missing):
 			return nil, nil
-		case !isTransient(err) || attempt >= r.attempts():
+		case !poll.IsTransient(err) || attempt >= r.attempts():
 			return nil, fmt.Errorf("stepfunctions: looking up execution %s: %w", arn, err)
-		case isThrottle(err):
-			bo.throttled()
 		}
-		if err := r.clock().Sleep(ctx, bo.next()); err != nil {
+		bo.Observe(err)
+		if err := r.clock().Sleep(ctx, bo.Next()); err != nil {
 			return nil, err
 		}
 	}
@@ -337,7 +340,7 @@ func (r *Runner) start(ctx context.Context, sm annotations.StateMachineARN, name
 			return d, attempt == 1, nil
 		case ctx.Err() != nil:
 			return nil, false, ctx.Err()
-		case !isTransient(err):
+		case !poll.IsTransient(err):
 			return nil, false, fmt.Errorf("stepfunctions: starting execution %s: %w", name, err)
 		}
 		// The request may have started the execution before its answer
@@ -356,10 +359,8 @@ func (r *Runner) start(ctx context.Context, sm annotations.StateMachineARN, name
 		if attempt >= r.attempts() {
 			return nil, false, fmt.Errorf("stepfunctions: starting execution %s: gave up after %d attempts: %w", name, attempt, err)
 		}
-		if isThrottle(err) {
-			bo.throttled()
-		}
-		if err := r.clock().Sleep(ctx, bo.next()); err != nil {
+		bo.Observe(err)
+		if err := r.clock().Sleep(ctx, bo.Next()); err != nil {
 			return nil, false, err
 		}
 	}

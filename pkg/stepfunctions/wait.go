@@ -3,13 +3,13 @@ package stepfunctions
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stagecrew/stagecrew/pkg/poll"
 )
 
 // Defaults of the polling options.
@@ -18,54 +18,19 @@ const (
 	DefaultMaxDelay = 10 * time.Second
 )
 
-// backoff is the polling schedule: the n-th delay is drawn uniformly from
-// [MinDelay, min(MaxDelay, MinDelay*2^n)] ("full jitter" above a floor of
-// MinDelay, so polls are never closer than MinDelay). A throttled call jumps
-// to the cap.
-type backoff struct {
-	min, max time.Duration
-	cur      time.Duration
-	rand     func() float64
-}
-
-func newBackoff(minD, maxD time.Duration, rnd func() float64) *backoff {
+// newBackoff is the polling schedule of a Runner: the first delay is
+// minD, the n-th is drawn uniformly from [minD, min(maxD, minD*2^n)] ("full
+// jitter" above a floor of minD, so polls are never closer than minD), and
+// throttled answers slow it down further (see poll.Backoff). Zero delays
+// are DefaultMinDelay and DefaultMaxDelay.
+func newBackoff(minD, maxD time.Duration, rnd func() float64) *poll.Backoff {
 	if minD <= 0 {
 		minD = DefaultMinDelay
 	}
 	if maxD <= 0 {
 		maxD = DefaultMaxDelay
 	}
-	maxD = max(maxD, minD)
-	if rnd == nil {
-		rnd = rand.Float64
-	}
-	return &backoff{min: minD, max: maxD, cur: minD, rand: rnd}
-}
-
-// next returns the delay before the next call and advances the schedule.
-func (b *backoff) next() time.Duration {
-	d := b.min + time.Duration(b.rand()*float64(b.cur-b.min))
-	b.cur = min(b.cur*2, b.max)
-	return d
-}
-
-// throttled moves the schedule to its cap.
-func (b *backoff) throttled() { b.cur = b.max }
-
-var (
-	retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
-	throttles  = retry.IsErrorThrottles(retry.DefaultThrottles)
-)
-
-func isThrottle(err error) bool { return throttles.IsErrorThrottle(err) == aws.TrueTernary }
-
-// isTransient reports whether a failed call may succeed when made again:
-// throttling, 5xx, connection errors, timeouts.
-func isTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	return isThrottle(err) || retryables.IsErrorRetryable(err) == aws.TrueTernary
+	return poll.New(poll.Options{MinDelay: minD, MaxDelay: maxD, FastPolls: 1}, rnd)
 }
 
 func terminal(s types.ExecutionStatus) bool {
@@ -105,7 +70,7 @@ func (r *Runner) wait(ctx context.Context, arn string, first *sfn.DescribeExecut
 			r.stream(ctx, cur) // the last events, up to the execution's end
 			return d, waitDone, nil
 		}
-		delay := bo.next()
+		delay := bo.Next()
 		if !deadline.IsZero() {
 			left := deadline.Sub(clock.Now())
 			if left <= 0 {
@@ -118,15 +83,13 @@ func (r *Runner) wait(ctx context.Context, arn string, first *sfn.DescribeExecut
 		}
 		r.stream(ctx, cur)
 		out, err := r.Client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		bo.Observe(err)
 		switch {
 		case err == nil:
 			d, lastErr = out, nil
 		case ctx.Err() != nil:
 			return d, ctxOutcome(ctx), lastErr
-		case isThrottle(err):
-			bo.throttled()
-			lastErr = err
-		case isTransient(err):
+		case poll.IsTransient(err):
 			lastErr = err
 		default:
 			return d, waitDone, err
