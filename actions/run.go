@@ -172,7 +172,7 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 	if !decision.Allowed {
 		res.Status = result.Denied
 		res.Failure = &result.Failure{Cause: decision.Reason, Details: []string{"to allow it: " + decision.Remedy}}
-		finish(ctx, d, in, res, string(auditJSON), bs)
+		finish(ctx, d, in, gh, res, string(auditJSON), bs)
 		return res, fmt.Errorf("%w: %s; %s", ErrDenied, decision.Reason, decision.Remedy)
 	}
 	fmt.Fprintf(d.Log, "stagecrew: %s may %s %s in %s (%s)\n", logSafe(claims.Actor), action, entity.Ref(), logSafe(in.Environment), logSafe(decision.Rule))
@@ -221,7 +221,7 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 	if runErr != nil {
 		return res, runErr
 	}
-	finish(ctx, d, in, res, string(auditJSON), bs)
+	finish(ctx, d, in, gh, res, string(auditJSON), bs)
 	if !res.Status.OK() {
 		return res, fmt.Errorf("%w: %s", ErrNotOK, report.Title(res))
 	}
@@ -390,9 +390,10 @@ func loadEntity(ctx context.Context, in config.Inputs, workspace string) (*catal
 }
 
 // finish writes what every run leaves behind: outputs, the job summary, the
-// Backstage notification, refresh and event. Reporting problems are logged,
-// never allowed to change the run's outcome.
-func finish(ctx context.Context, d Deps, in config.Inputs, res *result.Result, auditJSON string, bs *backstage.Client) {
+// pull request comment and check run, the Backstage notification, refresh
+// and event. Reporting problems are logged, never allowed to change the
+// run's outcome.
+func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.GitHubContext, res *result.Result, auditJSON string, bs *backstage.Client) {
 	if res.EndedAt.IsZero() && res.Status.Terminal() {
 		res.EndedAt = d.Now()
 	}
@@ -414,7 +415,9 @@ func finish(ctx context.Context, d Deps, in config.Inputs, res *result.Result, a
 	if err := out.Write(d.Action); err != nil {
 		fmt.Fprintf(d.Log, "stagecrew: writing outputs: %v\n", err)
 	}
-	d.Action.AddStepSummary(report.Markdown(res, d.Now()))
+	md := report.Markdown(res, d.Now())
+	d.Action.AddStepSummary(md)
+	reportToGitHub(ctx, d, in, gh, res, md)
 	if bs == nil || !in.Notify {
 		return
 	}
@@ -439,6 +442,71 @@ func finish(ctx context.Context, d Deps, in config.Inputs, res *result.Result, a
 	if err := bs.PublishEvent(ctx, "stagecrew", res); err != nil {
 		d.Logger.Debug("Backstage event not published", "error", err)
 	}
+}
+
+// reportToGitHub posts or updates the pull request's sticky comment and
+// creates the check run, as the inputs ask, through the REST API at
+// GITHUB_API_URL. Failures are logged only.
+func reportToGitHub(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.GitHubContext, res *result.Result, md string) {
+	if !in.Comment && !in.CheckRun {
+		return
+	}
+	if in.GitHubToken == "" {
+		fmt.Fprintln(d.Log, "stagecrew: github-token is empty: no pull request comment or check run")
+		return
+	}
+	owner, repo, ok := strings.Cut(gh.Repository, "/")
+	if !ok {
+		fmt.Fprintf(d.Log, "stagecrew: GITHUB_REPOSITORY %q is not OWNER/REPO: no pull request comment or check run\n", logSafe(gh.Repository))
+		return
+	}
+	client, err := report.NewGitHubClient(d.HTTPClient, gh.APIURL, in.GitHubToken)
+	if err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: %s\n", logSafe(err.Error()))
+		return
+	}
+	pub := report.NewGitHub(client)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute) // retries wait out rate limits, within reason
+	defer cancel()
+	pr, sha := pullRequest(gh)
+	if in.Comment && pr == 0 {
+		fmt.Fprintf(d.Log, "stagecrew: a %s event has no pull request to comment on\n", logSafe(gh.EventName))
+	}
+	if in.Comment && pr > 0 {
+		url, err := pub.StickyComment(ctx, owner, repo, pr, report.Marker(res.Target.Entity, res.Target.Environment), md)
+		if err != nil {
+			fmt.Fprintf(d.Log, "stagecrew: pull request comment: %s\n", logSafe(err.Error()))
+		} else {
+			fmt.Fprintf(d.Log, "stagecrew: pull request comment: %s\n", url)
+		}
+	}
+	if in.CheckRun {
+		if sha == "" {
+			sha = gh.SHA
+		}
+		url, err := pub.CheckRun(ctx, owner, repo, sha, res, md)
+		if err != nil {
+			fmt.Fprintf(d.Log, "stagecrew: check run: %s\n", logSafe(err.Error()))
+		} else {
+			fmt.Fprintf(d.Log, "stagecrew: check run: %s\n", url)
+		}
+	}
+}
+
+// pullRequest returns the number and head commit of the pull request the
+// event is for, or 0 and "" (GITHUB_SHA of a pull_request event is the
+// merge commit, not the head the check run belongs on).
+func pullRequest(gh *githubactions.GitHubContext) (int, string) {
+	pr, ok := gh.Event["pull_request"].(map[string]any)
+	if !ok {
+		return 0, ""
+	}
+	n, _ := pr["number"].(float64)
+	sha := ""
+	if head, ok := pr["head"].(map[string]any); ok {
+		sha, _ = head["sha"].(string)
+	}
+	return int(n), sha
 }
 
 func writeAudit(path, workspace string, rec policy.Record, now func() time.Time) error {

@@ -228,3 +228,95 @@ func TestRunWithoutIDTokenPermission(t *testing.T) {
 		t.Error("an execution started without credentials")
 	}
 }
+
+// TestRunReportsToPullRequest: on a pull_request event, the Step Functions
+// run posts one sticky comment on the pull request and one check run on
+// its head commit, through the GitHub stand-in whose every request and
+// answer is checked against GitHub's official OpenAPI description; a
+// re-run edits the comment instead of adding one.
+func TestRunReportsToPullRequest(t *testing.T) {
+	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
+	gh.AddComment(7, "octocat", "User", "LGTM")
+	const head = "0123456789abcdef0123456789abcdef01234567"
+	event := `{"number": 7, "pull_request": {"number": 7, "head": {"sha": "` + head + `"}},
+		"repository": {"default_branch": "main", "full_name": "acme/payments"}}`
+	if err := os.WriteFile(filepath.Join(h.dir, "event.json"), []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_REF"] = "pull_request", "refs/pull/7/merge"
+	h.env["GITHUB_API_URL"], h.env["INPUT_GITHUB-TOKEN"] = gh.URL, gh.Token
+	h.env["INPUT_ENVIRONMENT"] = "staging"
+	claims := testenv.GitHubClaims()
+	claims["event_name"], claims["ref"], claims["environment"] = "pull_request", "refs/pull/7/merge", "staging"
+	claims["sub"] = "repo:acme/payments:environment:staging"
+	h.oidc.SetClaims(claims)
+
+	res, err := h.run(t)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	comments := gh.Comments(7)
+	if len(comments) != 2 || !strings.HasPrefix(comments[1].Body, "<!-- stagecrew:component:default/payments:staging -->") ||
+		!strings.Contains(comments[1].Body, "payments execution in staging: succeeded") {
+		t.Fatalf("comments after the run: %+v", comments)
+	}
+	runs := gh.CheckRuns()
+	if len(runs) != 1 || runs[0]["head_sha"] != head || runs[0]["conclusion"] != "success" ||
+		runs[0]["name"] != "stagecrew: component:default/payments → staging" || runs[0]["external_id"] != res.ID {
+		t.Fatalf("check runs: %v", runs)
+	}
+
+	// A re-run of the job: the same comment is edited.
+	h.moto.ExecuteStateMachines(t)
+	if _, err := h.run(t); err != nil {
+		t.Fatalf("re-run: %v", err)
+	}
+	again := gh.Comments(7)
+	if len(again) != 2 || again[1].ID != comments[1].ID || !strings.Contains(again[1].Body, "attached to the run started earlier") {
+		t.Errorf("comments after the re-run: %+v", again)
+	}
+	if n := len(gh.CheckRuns()); n != 2 {
+		t.Errorf("%d check runs, want one per run", n)
+	}
+}
+
+// TestRunGitHubReportFailureKeepsOutcome: a token without the permissions
+// logs what is missing and the run still succeeds; no token at all skips
+// the reports with a log line.
+func TestRunGitHubReportFailureKeepsOutcome(t *testing.T) {
+	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
+	gh.Deny("comments")
+	gh.Deny("checks")
+	event := `{"pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}}, "repository": {"default_branch": "main"}}`
+	if err := os.WriteFile(filepath.Join(h.dir, "event.json"), []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_API_URL"], h.env["INPUT_GITHUB-TOKEN"] = gh.URL, gh.Token
+	var log strings.Builder
+	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return h.env[k] }), githubactions.WithWriter(&log))
+	res, err := Run(context.Background(), Deps{Action: a, Issuer: h.oidc.URL, AWSEndpoint: h.moto.URL, Log: &log})
+	if err != nil || res.Status != result.Succeeded {
+		t.Fatalf("Run: %v, %v", res, err)
+	}
+	for _, want := range []string{"pull-requests: write", "checks: write"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log does not name %q:\n%s", want, log.String())
+		}
+	}
+	if strings.Contains(log.String(), gh.Token) {
+		t.Error("the log holds the token")
+	}
+
+	delete(h.env, "INPUT_GITHUB-TOKEN")
+	h.moto.ExecuteStateMachines(t)
+	log.Reset()
+	before := len(gh.Requests())
+	if _, err := Run(context.Background(), Deps{Action: a, Issuer: h.oidc.URL, AWSEndpoint: h.moto.URL, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "github-token is empty") || len(gh.Requests()) != before {
+		t.Errorf("without a token: %d requests, log:\n%s", len(gh.Requests())-before, log.String())
+	}
+}

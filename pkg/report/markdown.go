@@ -2,7 +2,8 @@
 // Markdown of a job summary or pull request comment, and the text of a
 // Backstage notification. Every string that came from outside (state names,
 // error causes, entity names, AWS messages) is escaped, so it cannot inject
-// Markdown, HTML or mentions.
+// Markdown, HTML or mentions. GitHub publishes the result to a pull
+// request: a sticky comment and a check run.
 package report
 
 import (
