@@ -219,6 +219,14 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 		}
 	}
 	if runErr != nil {
+		// It could not start, or stopped watching: report that as a failure
+		// (never as success), saying whether something may still be running.
+		res.Status = result.Failed
+		res.Failure = &result.Failure{Cause: runErr.Error()}
+		if res.ID != "" {
+			res.Failure.Details = []string{"stagecrew stopped watching " + res.ID + "; it may still be running"}
+		}
+		finish(ctx, d, in, gh, res, string(auditJSON), bs)
 		return res, runErr
 	}
 	finish(ctx, d, in, gh, res, string(auditJSON), bs)

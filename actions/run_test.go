@@ -320,3 +320,20 @@ func TestRunGitHubReportFailureKeepsOutcome(t *testing.T) {
 		t.Errorf("without a token: %d requests, log:\n%s", len(gh.Requests())-before, log.String())
 	}
 }
+
+// TestRunStartErrorIsReportedAsFailure: when the execution cannot even start
+// (here, the state machine does not exist), the step fails and the outputs
+// and summary say failed, not nothing.
+func TestRunStartErrorIsReportedAsFailure(t *testing.T) {
+	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	if _, err := h.client.DeleteStateMachine(context.Background(), &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(h.smARN)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.run(t)
+	if err == nil || res == nil || res.Status != result.Failed {
+		t.Fatalf("err %v, result %+v", err, res)
+	}
+	if !strings.Contains(h.read(t, "output.txt"), "failed") || !strings.Contains(h.read(t, "summary.md"), "failed") {
+		t.Errorf("the failure to start was not reported:\n%s\n%s", h.read(t, "output.txt"), h.read(t, "summary.md"))
+	}
+}
