@@ -82,7 +82,7 @@ func TestRunECSDeployEndToEnd(t *testing.T) {
 		"GITHUB_RUN_ID": "77", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy", "GITHUB_SERVER_URL": "https://github.com",
 		"GITHUB_EVENT_PATH": filepath.Join(dir, "event.json"), "GITHUB_OUTPUT": filepath.Join(dir, "out.txt"),
 		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md"),
-		"INPUT_ENVIRONMENT": "production", "INPUT_IMAGE": "nginx:1.27", "INPUT_TIMEOUT": "2m",
+		"INPUT_ENVIRONMENT":   "production", "INPUT_IMAGE": "nginx:1.27", "INPUT_TIMEOUT": "2m",
 	}
 	for k, v := range oidc.Env() {
 		env[k] = v
