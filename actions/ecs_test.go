@@ -2,17 +2,13 @@ package actions
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/sethvargo/go-githubactions"
 
-	"github.com/stagecrew/stagecrew/internal/testenv"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -30,41 +26,15 @@ spec:
   type: service
   lifecycle: production
   owner: group:default/payments
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: payments
-spec:
-  type: team
-  children: []
-  members: [jane]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata:
-  name: jane
-  annotations:
-    github.com/user-login: octocat
-spec:
-  memberOf: []
-`
+` + teamCatalog
 
 // TestRunECSDeployEndToEnd: mode auto picks ECS from the annotation, the
 // image already running is deployed again, and the action attaches to the
 // service's deployment instead of registering or deploying anything new.
 func TestRunECSDeployEndToEnd(t *testing.T) {
-	moto := testenv.StartMoto(t, "MOTO_ECS_SERVICE_RUNNING=1")
-	oidc := testenv.StartOIDC(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(ecsCatalog), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "event.json"), []byte(`{"repository": {"default_branch": "main"}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	h := newWorkspace(t, ecsCatalog, "MOTO_ECS_SERVICE_RUNNING=1")
 	ctx := context.Background()
-	client := awsecs.NewFromConfig(moto.Config())
+	client := awsecs.NewFromConfig(h.moto.Config())
 	if _, err := client.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("shop")}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,18 +47,9 @@ func TestRunECSDeployEndToEnd(t *testing.T) {
 		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"GITHUB_WORKSPACE": dir, "GITHUB_REPOSITORY": "acme/payments", "GITHUB_SHA": "abc", "GITHUB_REF": "refs/heads/main",
-		"GITHUB_RUN_ID": "77", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy", "GITHUB_SERVER_URL": "https://github.com",
-		"GITHUB_EVENT_PATH": filepath.Join(dir, "event.json"), "GITHUB_OUTPUT": filepath.Join(dir, "out.txt"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md"),
-		"INPUT_ENVIRONMENT":   "production", "INPUT_IMAGE": "nginx:1.27", "INPUT_TIMEOUT": "2m",
-	}
-	for k, v := range oidc.Env() {
-		env[k] = v
-	}
-	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return env[k] }), githubactions.WithWriter(os.Stderr))
-	res, err := Run(ctx, Deps{Action: a, Issuer: oidc.URL, AWSEndpoint: moto.URL, Log: os.Stderr})
+	h.env["INPUT_IMAGE"] = "nginx:1.27"
+	delete(h.env, "INPUT_AUDIT-LOG")
+	res, err := h.run(t)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -102,8 +63,7 @@ func TestRunECSDeployEndToEnd(t *testing.T) {
 	if len(list.TaskDefinitionArns) != 1 {
 		t.Errorf("re-deploying the running image registered %d revisions, want 1", len(list.TaskDefinitionArns))
 	}
-	out, _ := os.ReadFile(filepath.Join(dir, "out.txt"))
-	if !strings.Contains(string(out), "deployment-id<<") || !strings.Contains(string(out), "succeeded") {
+	if out := h.read(t, "output.txt"); !strings.Contains(out, "deployment-id<<") || !strings.Contains(out, "succeeded") {
 		t.Errorf("outputs:\n%s", out)
 	}
 	if res.Audit.Actor != "octocat" || res.Audit.RoleARN != "arn:aws:iam::123456789012:role/stagecrew-storefront" {

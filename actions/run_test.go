@@ -32,7 +32,11 @@ spec:
   type: workflow
   lifecycle: production
   owner: group:default/payments
----
+` + teamCatalog
+
+// teamCatalog is the owner group and its one member, whose GitHub login is
+// the local OIDC issuer's default actor.
+const teamCatalog = `---
 apiVersion: backstage.io/v1alpha1
 kind: Group
 metadata:
@@ -63,10 +67,12 @@ type harness struct {
 	client *sfn.Client
 }
 
-func newHarness(t *testing.T, definition string) *harness {
+// newWorkspace writes catalogText as the workspace's catalog-info.yaml and
+// sets up the environment a runner gives the action.
+func newWorkspace(t *testing.T, catalogText string, motoEnv ...string) *harness {
 	t.Helper()
-	h := &harness{dir: t.TempDir(), moto: testenv.StartMoto(t), oidc: testenv.StartOIDC(t)}
-	if err := os.WriteFile(filepath.Join(h.dir, "catalog-info.yaml"), []byte(workspaceCatalog), 0o644); err != nil {
+	h := &harness{dir: t.TempDir(), moto: testenv.StartMoto(t, motoEnv...), oidc: testenv.StartOIDC(t)}
+	if err := os.WriteFile(filepath.Join(h.dir, "catalog-info.yaml"), []byte(catalogText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	event := `{"repository": {"default_branch": "main", "full_name": "acme/payments"}}`
@@ -84,6 +90,13 @@ func newHarness(t *testing.T, definition string) *harness {
 	for k, v := range h.oidc.Env() {
 		h.env[k] = v
 	}
+	return h
+}
+
+// newHarness is a workspace with a Step Functions state machine in moto.
+func newHarness(t *testing.T, definition string) *harness {
+	t.Helper()
+	h := newWorkspace(t, workspaceCatalog)
 	h.client = sfn.NewFromConfig(h.moto.Config())
 	out, err := h.client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
 		Name: aws.String("payments"), RoleArn: aws.String("arn:aws:iam::123456789012:role/sfn"), Definition: aws.String(definition),
