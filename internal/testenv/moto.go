@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,7 +33,7 @@ func StartMoto(t testing.TB, env ...string) *Moto {
 		unavailable(t, inCI(), "moto_server is not on PATH (it ships with this project's machine image: moto 5.2.1)")
 		return nil
 	}
-	port, err := freePort()
+	port, err := loopbackPort()
 	if err != nil {
 		t.Fatalf("testenv: no free port: %v", err)
 	}
@@ -118,13 +117,4 @@ func (m *Moto) Config() aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(m.URL),
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -1,6 +1,10 @@
 package annotations
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stagecrew/stagecrew/internal/suggest"
+)
 
 // Keys of the AWS annotations. The ECS keys are those of the awslabs Backstage
 // ECS plugin; the Step Functions keys follow the same naming.
@@ -75,32 +79,6 @@ func suggestKey(key string) string {
 		}
 		cands = append(cands, b+".<env>")
 	}
-	best, bestD := "", -1
-	for _, c := range cands {
-		if d := editDistance(name, c); bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
+	best, _ := suggest.Closest(name, cands)
 	return Prefix + best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -1,6 +1,10 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // checkTemplateSpec mirrors the Template v1beta3 schema of
 // @backstage/plugin-scaffolder-common 2.3.
@@ -101,7 +105,7 @@ func checkTemplateSpec(v *validator, spec map[string]any) {
 		if !ok {
 			return
 		}
-		for _, k := range sortedKeys(out) {
+		for _, k := range slices.Sorted(maps.Keys(out)) {
 			val := out[k]
 			op := at(p, "output", k)
 			switch k {

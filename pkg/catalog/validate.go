@@ -3,7 +3,8 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -89,7 +90,7 @@ var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": t
 func (v *validator) entity(r map[string]any) {
 	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
 	kind, okKind := v.str1(r, nil, "kind", true)
-	for _, k := range sortedKeys(r) {
+	for _, k := range slices.Sorted(maps.Keys(r)) {
 		if !rootFields[k] {
 			v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
 		}
@@ -201,7 +202,7 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 		v.addf(at(p, field), "must be a mapping of strings, found %s", jsType(raw))
 		return
 	}
-	for _, k := range sortedKeys(kv) {
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
 		val := kv[k]
 		kp := at(p, field, k)
 		if !isValidPrefixedName(k) {
@@ -370,17 +371,6 @@ func isJSSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
-}
-
-// sortedKeys returns m's keys in order, so problems are listed the same way
-// on every run.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // minLen1 is JSON Schema's minLength 1 (at least one code point).

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -121,22 +121,13 @@ func (v *validator) err() error {
 	return &ValidationError{Problems: v.problems}
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func (v *validator) document(doc any) {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		v.add("", "must be a JSON object, found %s", jsonKind(doc))
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k != "Version" && k != "Id" && k != "Statement" {
 			v.add(k, "unknown top-level element (known: Version, Id, Statement)")
 		}
@@ -191,7 +182,7 @@ var (
 )
 
 func (v *validator) statement(field string, s map[string]any, sids map[string]bool) {
-	for _, k := range sortedKeys(s) {
+	for _, k := range slices.Sorted(maps.Keys(s)) {
 		if !slices.Contains(statements, k) {
 			v.add(field+"."+k, "unknown statement element (known: %s)", strings.Join(statements, ", "))
 		}
@@ -327,7 +318,7 @@ func (v *validator) principal(field string, p any) {
 	if len(m) == 0 {
 		v.add(field, "must not be empty")
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		f := field + "." + k
 		vals := v.stringList(f, m[k])
 		for i, s := range vals {
@@ -393,7 +384,7 @@ func (v *validator) condition(field string, c any) {
 		v.add(field, "must be an object of operator to {key: values}, found %s", jsonKind(c))
 		return
 	}
-	for _, op := range sortedKeys(m) {
+	for _, op := range slices.Sorted(maps.Keys(m)) {
 		f := field + "." + op
 		if !validOperator(op) {
 			v.add(f, "unknown condition operator %q", op)
@@ -404,7 +395,7 @@ func (v *validator) condition(field string, c any) {
 			v.add(f, "must be a non-empty object of condition key to values, found %s", describe(m[op]))
 			continue
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			kf := f + "." + k
 			if !reCondKey.MatchString(k) {
 				v.add(kf, "%q is not a condition key of the form prefix:name", k)

@@ -2,11 +2,14 @@ package scaffolder
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/stagecrew/stagecrew/internal/suggest"
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 )
 
@@ -157,7 +160,7 @@ func (l *linter) schema(path []string, s map[string]any) {
 		for i, r := range req {
 			if name, ok := r.(string); ok && !declared[name] {
 				l.addf(append(append([]string(nil), path...), "required", strconv.Itoa(i)),
-					"required names %q, but the page has no such property%s", name, suggest(name, declared))
+					"required names %q, but the page has no such property%s", name, didYouMean(name, declared))
 			}
 		}
 	}
@@ -243,7 +246,7 @@ func (l *linter) text(path []string, s string, steps map[string]bool, allSteps m
 		for _, m := range reParamRef.FindAllStringSubmatch(x, -1) {
 			name := m[1] + m[2]
 			if !l.params[name] {
-				l.addf(path, "${{ parameters.%s }} is not declared in spec.parameters%s", name, suggest(name, l.params))
+				l.addf(path, "${{ parameters.%s }} is not declared in spec.parameters%s", name, didYouMean(name, l.params))
 			}
 		}
 		dashed := map[string]bool{}
@@ -261,7 +264,7 @@ func (l *linter) text(path []string, s string, steps map[string]bool, allSteps m
 			case allSteps != nil && hasKey(allSteps, id):
 				l.addf(path, "${{ steps.%s }} refers to a step that runs later; a step sees only the outputs of steps before it", id)
 			default:
-				l.addf(path, "${{ steps.%s }} names no step%s", id, suggestInts(id, allSteps))
+				l.addf(path, "${{ steps.%s }} names no step%s", id, didYouMeanStep(id, allSteps))
 			}
 		}
 	}
@@ -321,44 +324,20 @@ func closing(s string) int {
 	return -1
 }
 
-func suggest(name string, known map[string]bool) string {
-	best, bestD := "", 3
-	for k := range known {
-		if d := distance(name, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best == "" {
+// didYouMean is a " (did you mean ...?)" hint for a name at most two edits
+// from a known one, or "".
+func didYouMean(name string, known map[string]bool) string {
+	best, d := suggest.Closest(name, slices.Sorted(maps.Keys(known)))
+	if best == "" || d > 2 {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-func suggestInts(name string, known map[string]int) string {
+func didYouMeanStep(name string, known map[string]int) string {
 	m := map[string]bool{}
 	for k := range known {
 		m[k] = true
 	}
-	return suggest(name, m)
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return didYouMean(name, m)
 }
