@@ -27,6 +27,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error returns the underlying error's message.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)

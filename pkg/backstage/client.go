@@ -36,6 +36,7 @@ type APIError struct {
 	Message      string
 }
 
+// Error says which call failed and what Backstage answered.
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" {

@@ -40,6 +40,7 @@ type DecodeError struct {
 	Msg string // what is wrong, for people
 }
 
+// Error formats the problem as file:line:column: message.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Position, e.Msg)
 }

@@ -19,6 +19,7 @@ type Problem struct {
 	Message string
 }
 
+// String formats the problem as file:line:column: field: message.
 func (p Problem) String() string {
 	if p.Field == "" {
 		return fmt.Sprintf("%s: %s", p.Position, p.Message)
@@ -33,6 +34,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists every problem, one a line.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {

@@ -21,6 +21,7 @@ type InputError struct {
 	Reason string
 }
 
+// Error names the input and what is wrong with it.
 func (e *InputError) Error() string { return fmt.Sprintf("input %s: %s", e.Input, e.Reason) }
 
 // Read reads every input of the action with a.GetInput (the INPUT_<NAME>

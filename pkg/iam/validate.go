@@ -26,6 +26,7 @@ type Problem struct {
 	Message string
 }
 
+// String formats the problem as field: message.
 func (p Problem) String() string {
 	if p.Field == "" {
 		return p.Message
@@ -36,6 +37,7 @@ func (p Problem) String() string {
 // ValidationError lists every problem Validate found.
 type ValidationError struct{ Problems []Problem }
 
+// Error lists every problem of the policy.
 func (e *ValidationError) Error() string {
 	s := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

@@ -147,6 +147,7 @@ type FileError struct {
 	Problems []catalog.Problem
 }
 
+// Error formats the problem as file:line: message.
 func (e *FileError) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {

@@ -47,6 +47,7 @@ type PermissionError struct {
 	Message    string // GitHub's message
 }
 
+// Error names the permission the workflow needs.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("github: cannot %s: GitHub answered %d %q; the job needs `permissions: %s` (pull requests from forks get a read-only token)",
 		e.Op, e.Status, e.Message, e.Permission)
