@@ -212,7 +212,11 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 		}
 	case config.ModeECSDeploy, config.ModeECSRunTask:
 		var ran *result.Result
+		// The ECS runner writes plain progress lines; fold them like the
+		// Step Functions runner's.
+		fmt.Fprintf(d.Log, "::group::ECS %s %s\n", strings.TrimPrefix(mode, "ecs-"), logSafe(env.Service.String()))
 		ran, runErr = runECS(runCtx, d, mode, in, gh, workspace, entity, targets, env, cfg)
+		fmt.Fprintln(d.Log, "::endgroup::")
 		if ran != nil {
 			ran.Audit = res.Audit
 			res = ran
