@@ -167,6 +167,27 @@ func printCommandHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 	}
 }
 
+// formatFlag registers --format, text or json, on fs; other values are a
+// usage error when the flags are parsed.
+func formatFlag(fs *flag.FlagSet, p *string) {
+	*p = "text"
+	fs.Func("format", "output `format`: text or json (default text)", func(s string) error {
+		if s != "text" && s != "json" {
+			return fmt.Errorf("must be text or json, not %q", s)
+		}
+		*p = s
+		return nil
+	})
+}
+
+// pathsOrDot is the paths given, or the current folder.
+func pathsOrDot(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{"."}
+	}
+	return paths
+}
+
 // newFlagSet returns a flag set that prints the command's help on -h.
 func newFlagSet(c *Command, streams *IOStreams) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)

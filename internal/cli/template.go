@@ -37,18 +37,12 @@ required names existing properties, and if: expressions parse.`,
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &TemplateLintOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
-		fs.StringVar(&opts.Format, "format", "text", "output `format`: text or json")
+		formatFlag(fs, &opts.Format)
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
 		}
-		if opts.Format != "text" && opts.Format != "json" {
-			return usageErrorf("--format must be text or json, not %q", opts.Format)
-		}
-		opts.Paths = paths
-		if len(opts.Paths) == 0 {
-			opts.Paths = []string{"."}
-		}
+		opts.Paths = pathsOrDot(paths)
 		return TemplateLintRun(ctx, opts)
 	}
 	return c

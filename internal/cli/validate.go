@@ -49,19 +49,13 @@ annotations, so they show on the pull request's diff.`,
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &ValidateOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
-		fs.StringVar(&opts.Format, "format", "text", "output `format`: text or json")
+		formatFlag(fs, &opts.Format)
 		fs.BoolVar(&opts.Strict, "strict", false, "treat references to entities not in the given files as errors")
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
 		}
-		if opts.Format != "text" && opts.Format != "json" {
-			return usageErrorf("--format must be text or json, not %q", opts.Format)
-		}
-		opts.Paths = paths
-		if len(opts.Paths) == 0 {
-			opts.Paths = []string{"."}
-		}
+		opts.Paths = pathsOrDot(paths)
 		return ValidateRun(ctx, opts)
 	}
 	return c
