@@ -69,4 +69,14 @@ func TestRunECSDeployEndToEnd(t *testing.T) {
 	if res.Audit.Actor != "octocat" || res.Audit.RoleARN != "arn:aws:iam::123456789012:role/stagecrew-storefront" {
 		t.Errorf("audit = %+v", res.Audit)
 	}
+
+	// wait: false returns once the deployment is started (here, found).
+	h.env["INPUT_WAIT"] = "false"
+	res, err = h.run(t)
+	if err != nil || res.Status != result.Running {
+		t.Fatalf("wait false: %v, %+v", err, res)
+	}
+	if !strings.Contains(h.read(t, "output.txt"), "started") {
+		t.Errorf("outputs lack started:\n%s", h.read(t, "output.txt"))
+	}
 }

@@ -234,6 +234,9 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 		return res, runErr
 	}
 	finish(ctx, d, in, gh, res, string(auditJSON), bs)
+	if res.Status == result.Running && !in.Wait {
+		return res, nil // wait: false — started is the success
+	}
 	if !res.Status.OK() {
 		return res, fmt.Errorf("%w: %s", ErrNotOK, report.Title(res))
 	}
@@ -246,7 +249,7 @@ func runECS(ctx context.Context, d Deps, mode string, in config.Inputs, gh *gith
 		return nil, fmt.Errorf("%w: %s has no ECS service for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyECSServiceARN)
 	}
 	r := &ecs.Runner{ECS: awsecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Out: d.Log,
-		Wait: ecs.WaitOptions{Timeout: in.Timeout}}
+		Wait: ecs.WaitOptions{Timeout: in.Timeout}, NoWait: !in.Wait}
 	container := in.Container
 	if container == "" {
 		container = targets.Container
@@ -291,12 +294,12 @@ func runStepFunctions(ctx context.Context, d Deps, in config.Inputs, gh *githuba
 		return nil, fmt.Errorf("%w: %s has no state machine for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyStateMachineARN)
 	}
 	ghv := stepfunctions.GitHub{Repository: gh.Repository, SHA: gh.SHA, Ref: gh.Ref, Actor: gh.Actor,
-		RunID: strconv.FormatInt(gh.RunID, 10), RunAttempt: strconv.FormatInt(gh.RunAttempt, 10), PRNumber: prNumber(gh), ServerURL: gh.ServerURL}
-	input, err := executionInput(in, ghv, entity, in.Environment)
+		RunID: strconv.FormatInt(gh.RunID, 10), RunAttempt: strconv.FormatInt(gh.RunAttempt, 10), PRNumber: prString(gh), ServerURL: gh.ServerURL}
+	input, err := executionInput(in, gh.Workspace, ghv, entity, in.Environment)
 	if err != nil {
 		return nil, err
 	}
-	r := &stepfunctions.Runner{Client: sfn.NewFromConfig(cfg), Timeout: in.Timeout, StopOnCancel: in.StopOnCancel,
+	r := &stepfunctions.Runner{Client: sfn.NewFromConfig(cfg), Timeout: in.Timeout, StopOnCancel: in.StopOnCancel, NoWait: !in.Wait,
 		Log: stepfunctions.ActionsLog{W: d.Log}}
 	return r.Run(ctx, stepfunctions.Request{StateMachine: env.StateMachine, Entity: entity.Ref().String(), Environment: in.Environment,
 		RunID: ghv.RunID, Job: gh.Job, Input: input, Redrive: in.Redrive, Audit: audit})
@@ -305,7 +308,7 @@ func runStepFunctions(ctx context.Context, d Deps, in config.Inputs, gh *githuba
 // executionInput is the input of the execution: the entity's template
 // rendered with the GitHub context, with the input (or input file) merged
 // over it key by key.
-func executionInput(in config.Inputs, gh stepfunctions.GitHub, entity *catalog.Entity, environment string) (string, error) {
+func executionInput(in config.Inputs, workspace string, gh stepfunctions.GitHub, entity *catalog.Entity, environment string) (string, error) {
 	base := "{}"
 	if tmpl := entity.Metadata.Annotations[annotations.KeyExecutionInput]; tmpl != "" {
 		s, err := stepfunctions.RenderInput(tmpl, gh, environment, entity.Ref().String())
@@ -316,7 +319,7 @@ func executionInput(in config.Inputs, gh stepfunctions.GitHub, entity *catalog.E
 	}
 	over := in.Input
 	if in.InputFile != "" {
-		s, err := stepfunctions.ReadInputFile(in.InputFile)
+		s, err := stepfunctions.ReadInputFile(inWorkspace(workspace, in.InputFile))
 		if err != nil {
 			return "", err
 		}
@@ -409,7 +412,11 @@ func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.Git
 	if res.EndedAt.IsZero() && res.Status.Terminal() {
 		res.EndedAt = d.Now()
 	}
-	out := config.Outputs{Status: strings.ReplaceAll(string(res.Status), "_", "-"), Output: res.Output, AuditRecord: auditJSON}
+	status := strings.ReplaceAll(string(res.Status), "_", "-")
+	if res.Status == result.Running {
+		status = "started" // wait: false
+	}
+	out := config.Outputs{Status: status, Output: res.Output, AuditRecord: auditJSON}
 	switch res.Target.Kind {
 	case result.StepFunctionsExecution:
 		out.ExecutionARN = res.ID
@@ -569,11 +576,10 @@ func defaultBranch(gh *githubactions.GitHubContext) string {
 	return ""
 }
 
-func prNumber(gh *githubactions.GitHubContext) string {
-	if pr, ok := gh.Event["pull_request"].(map[string]any); ok {
-		if n, ok := pr["number"].(float64); ok {
-			return strconv.Itoa(int(n))
-		}
+// prString is the number of the event's pull request, or "".
+func prString(gh *githubactions.GitHubContext) string {
+	if n, _ := pullRequest(gh); n > 0 {
+		return strconv.Itoa(n)
 	}
 	return ""
 }

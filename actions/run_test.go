@@ -350,3 +350,24 @@ func TestRunStartErrorIsReportedAsFailure(t *testing.T) {
 		t.Errorf("the failure to start was not reported:\n%s\n%s", h.read(t, "output.txt"), h.read(t, "summary.md"))
 	}
 }
+
+// TestRunNoWait: with wait: false the action starts the execution, reports
+// "started" and succeeds without waiting for the end.
+func TestRunNoWait(t *testing.T) {
+	h := newHarness(t, `{"StartAt":"Slow","States":{"Slow":{"Type":"Wait","Seconds":30,"End":true}}}`)
+	h.env["INPUT_WAIT"] = "false"
+	res, err := h.run(t)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Status != result.Running || h.executions(t) != 1 {
+		t.Fatalf("status %s, %d executions", res.Status, h.executions(t))
+	}
+	out, err := h.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(res.ID)})
+	if err != nil || out.Status != "RUNNING" {
+		t.Errorf("the execution should still run: %v %v", out, err)
+	}
+	if !strings.Contains(h.read(t, "output.txt"), "started") {
+		t.Errorf("outputs:\n%s", h.read(t, "output.txt"))
+	}
+}

@@ -104,6 +104,9 @@ func (r *Runner) Deploy(ctx context.Context, o DeployOptions) (*result.Result, e
 	if err := r.startDeployment(ctx, o, svc, w, res); err != nil {
 		return res, err
 	}
+	if r.NoWait {
+		return res, nil
+	}
 	r.waitDeployment(ctx, w, res)
 
 	if o.Rollback && !res.Status.OK() && res.Status != result.Cancelled {

@@ -24,6 +24,9 @@ type Runner struct {
 	Logs LogsAPI   // CloudWatch Logs, for task log lines; nil streams none
 	Out  io.Writer // progress lines; nil discards them
 	Wait WaitOptions
+	// NoWait returns as soon as the deployment or task is started (or
+	// found), with status result.Running.
+	NoWait bool
 	// Clock and Rand drive the wait loops; nil means the real clock and
 	// math/rand/v2. Tests pass a simulated clock.
 	Clock Clock

@@ -186,6 +186,9 @@ func (r *Runner) RunTask(ctx context.Context, o TaskOptions) (*result.Result, er
 		res.Links = append(res.Links, result.Link{Title: "ECS task", URL: u})
 	}
 	t.logs = newLogStreams(r, td, taskID(t.arn))
+	if r.NoWait {
+		return res, nil
+	}
 
 	r.waitTask(ctx, o, t, res)
 	res.EndedAt = clk.Now()

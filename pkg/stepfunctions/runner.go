@@ -46,6 +46,10 @@ type Runner struct {
 	// nothing).
 	Attempts int
 
+	// NoWait returns as soon as the execution is started (or found),
+	// with status result.Running.
+	NoWait bool
+
 	Log   Logger         // progress lines; nil writes none
 	Clock Clock          // nil is the real clock
 	Rand  func() float64 // jitter in [0,1); nil is math/rand/v2
@@ -180,6 +184,10 @@ func (r *Runner) Run(ctx context.Context, req Request) (*result.Result, error) {
 		res.StartedAt = r.clock().Now()
 	}
 
+	if r.NoWait {
+		r.line("not waiting for %s", arn)
+		return res, nil
+	}
 	cur := &cursor{arn: arn}
 	d, outcome, err := r.wait(ctx, arn, existing, minRedrives, cur)
 	switch outcome {
