@@ -413,8 +413,11 @@ func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.Git
 		res.EndedAt = d.Now()
 	}
 	status := strings.ReplaceAll(string(res.Status), "_", "-")
-	if res.Status == result.Running {
+	switch {
+	case res.Status == result.Running:
 		status = "started" // wait: false
+	case res.Status.OK() && in.RegisterOnly && res.Target.Kind == result.ECSDeployment:
+		status = "registered"
 	}
 	out := config.Outputs{Status: status, Output: res.Output, AuditRecord: auditJSON}
 	switch res.Target.Kind {
