@@ -23,14 +23,14 @@ die() { printf 'test.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 
 step "checking tools"
 missing=
-for tool in go node npm flock; do
+for tool in go node npm flock moto_server; do
   if command -v "$tool" >/dev/null 2>&1; then
     printf '  %-5s %s\n' "$tool" "$(command -v "$tool")" >&2
   else
     missing="$missing $tool"
   fi
 done
-[ -z "$missing" ] || die "not on PATH:$missing (Go 1.26, Node 20 with npm, util-linux flock)"
+[ -z "$missing" ] || die "not on PATH:$missing (Go 1.26, Node 20 with npm, util-linux flock, moto_server 5.2.1 from the machine image)"
 printf '  %s, node %s, npm %s\n' "$(go version)" "$(node --version)" "$(npm --version)" >&2
 
 # npm projects that tests use; add yours here (e.g. test/backstage).
