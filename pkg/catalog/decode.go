@@ -269,15 +269,10 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 
 func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
-	type seenKey struct {
-		v    any
-		line int
-	}
-	var seen []seenKey
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		if d.v11 && kn.Kind == yaml.ScalarNode && kn.Value == "<<" && kn.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+		if d.isMergeKey(kn) {
 			merges = append(merges, vn)
 			continue
 		}
@@ -285,21 +280,21 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		ks := jsString(kv)
 		// The npm yaml package refuses equal scalar keys; keys of different
 		// types ("1" and 1) are distinct there even though both become "1".
-		if isScalar(kv) {
-			for _, s := range seen {
-				if s.v == kv {
-					return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", jsString(kv), s.line)
-				}
+		// Only a key whose string form is already taken can be a repeat,
+		// so the earlier keys are compared only then.
+		if _, taken := out[ks]; taken && isScalar(kv) {
+			if line, dup := d.earlierEqualKey(n, i, kv, depth); dup {
+				return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", ks, line)
 			}
-			seen = append(seen, seenKey{kv, kn.Line})
 		}
 		v, err := d.value(vn, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		out[jsString(kv)] = v
+		out[ks] = v
 	}
 	// YAML 1.1 merge keys: explicit keys win over merged ones, earlier
 	// merged maps over later ones.
@@ -325,6 +320,27 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// isMergeKey reports whether kn is a "<<" merge key, which only a
+// %YAML 1.1 document applies.
+func (d *decoder) isMergeKey(kn *yaml.Node) bool {
+	return d.v11 && kn.Kind == yaml.ScalarNode && kn.Value == "<<" && kn.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0
+}
+
+// earlierEqualKey finds a key before index i of the mapping equal to kv (same
+// type and value, as the npm yaml package compares keys) and returns its line.
+func (d *decoder) earlierEqualKey(n *yaml.Node, i int, kv any, depth int) (int, bool) {
+	for j := 0; j < i; j += 2 {
+		kn := n.Content[j]
+		if d.isMergeKey(kn) {
+			continue
+		}
+		if prev, err := d.value(kn, depth+1); err == nil && isScalar(prev) && prev == kv {
+			return kn.Line, true
+		}
+	}
+	return 0, false
 }
 
 func isScalar(v any) bool {
