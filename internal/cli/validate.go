@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -412,16 +413,23 @@ func decodeFinding(err error) Finding {
 }
 
 func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
+	// Thousands of findings: one write call each would dominate the run.
+	w := bufio.NewWriter(opts.IO.Out)
+	streams := *opts.IO
+	streams.Out = w
 	if opts.Env("GITHUB_ACTIONS") == "true" {
-		writeAnnotations(opts.IO, opts.Env, rep.Findings, "stagecrew validate")
+		writeAnnotations(&streams, opts.Env, rep.Findings, "stagecrew validate")
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeText(w, rep)
 	}
-	writeText(opts.IO.Out, rep)
-	return nil
+	return w.Flush()
 }
 
 // writeAnnotations writes findings as GitHub workflow commands (::error and
