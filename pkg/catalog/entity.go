@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -130,8 +131,7 @@ func (e *Entity) Position(path ...string) Position {
 				}
 			}
 		case yaml.SequenceNode:
-			var idx int
-			if _, err := fmt.Sscan(key, &idx); err == nil && idx >= 0 && idx < len(n.Content) {
+			if idx, err := strconv.Atoi(key); err == nil && idx >= 0 && idx < len(n.Content) {
 				next = n.Content[idx]
 				p.Line, p.Column = next.Line, next.Column
 			}

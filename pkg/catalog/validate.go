@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -92,7 +93,7 @@ var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": t
 func (v *validator) entity(r map[string]any) {
 	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
 	kind, okKind := v.str1(r, nil, "kind", true)
-	for _, k := range slices.Sorted(maps.Keys(r)) {
+	for _, k := range keysToCheck(r, func(k string, _ any) bool { return rootFields[k] }) {
 		if !rootFields[k] {
 			v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
 		}
@@ -157,13 +158,12 @@ func (v *validator) metadata(m map[string]any) {
 			v.addf(at(p, "tags"), "must be a list, found %s", jsType(tags))
 		} else {
 			for i, t := range arr {
-				tp := at(p, "tags", fmt.Sprint(i))
 				s, isStr := t.(string)
 				switch {
 				case !isStr:
-					v.addf(tp, "must be a string, found %s", jsType(t))
+					v.addf(at(p, "tags", strconv.Itoa(i)), "must be a string, found %s", jsType(t))
 				case !isValidTag(s):
-					v.addf(tp, "%q is not a valid tag: use lower-case letters, digits and [:+#], separated by -, at most 63 characters", s)
+					v.addf(at(p, "tags", strconv.Itoa(i)), "%q is not a valid tag: use lower-case letters, digits and [:+#], separated by -, at most 63 characters", s)
 				}
 			}
 		}
@@ -173,7 +173,7 @@ func (v *validator) metadata(m map[string]any) {
 			v.addf(at(p, "links"), "must be a list, found %s", jsType(links))
 		} else {
 			for i, l := range arr {
-				lp := at(p, "links", fmt.Sprint(i))
+				lp := at(p, "links", strconv.Itoa(i))
 				lm, ok := l.(map[string]any)
 				if !ok {
 					v.addf(lp, "must be a mapping with a url, found %s", jsType(l))
@@ -204,7 +204,11 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 		v.addf(at(p, field), "must be a mapping of strings, found %s", jsType(raw))
 		return
 	}
-	for _, k := range slices.Sorted(maps.Keys(kv)) {
+	valid := func(k string, val any) bool {
+		s, isStr := val.(string)
+		return isValidPrefixedName(k) && isStr && (!labels || s == "" || isValidObjectName(s))
+	}
+	for _, k := range keysToCheck(kv, valid) {
 		val := kv[k]
 		kp := at(p, field, k)
 		if !isValidPrefixedName(k) {
@@ -248,6 +252,18 @@ func (v *validator) str1(m map[string]any, p []string, field string, required bo
 func isAlnum(c byte) bool { return isASCIIAlpha(c) || isASCIIDigit(c) }
 
 func isLowerAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || isASCIIDigit(c) }
+
+// keysToCheck returns, in sorted order, the keys of m to report on: none
+// when every entry passes ok (the common case, which then costs no sorting),
+// all of them otherwise, so problems are listed the same way on every run.
+func keysToCheck(m map[string]any, ok func(string, any) bool) []string {
+	for k, v := range m {
+		if !ok(k, v) {
+			return slices.Sorted(maps.Keys(m))
+		}
+	}
+	return nil
+}
 
 // jsLen is JavaScript's String.length: UTF-16 code units.
 func jsLen(s string) int {
