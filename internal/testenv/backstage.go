@@ -57,7 +57,7 @@ import (
 )
 
 // backstageReadyTimeout bounds the wait for a new server's readiness.
-const backstageReadyTimeout = 60 * time.Second
+const backstageReadyTimeout = 120 * time.Second
 
 // BackstageServer is a running test/backstage backend.
 type BackstageServer struct {
