@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,10 +32,7 @@ func TestRunWithBackstage(t *testing.T) {
 	for _, ref := range []string{"component:default/payments", "group:default/payments", "user:default/jane"} {
 		bs.WaitForEntity(t, ref, 60*time.Second)
 	}
-	sub := "/api/events/bus/v1/subscriptions/stagecrew-action-test"
-	if resp, body := bs.Do(t, http.MethodPut, sub, map[string]any{"topics": []string{"stagecrew"}}); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("subscribing: %s %s", resp.Status, body)
-	}
+	sub := bs.Subscribe(t, "stagecrew-action-test", "stagecrew")
 
 	h.env["INPUT_ENTITY"] = "component:default/payments"
 	h.env["INPUT_BACKSTAGE-URL"] = bs.URL
@@ -57,22 +53,11 @@ func TestRunWithBackstage(t *testing.T) {
 		t.Errorf("the Backstage token leaked into the log")
 	}
 
-	resp, body := bs.Do(t, http.MethodGet, sub+"/events", nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reading events: %s %s", resp.Status, body)
-	}
-	var got struct {
-		Events []struct {
-			Topic   string        `json:"topic"`
-			Payload result.Result `json:"payload"`
-		} `json:"events"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Events) != 1 || got.Events[0].Payload.Status != result.Succeeded || got.Events[0].Payload.ID != res.ID ||
-		got.Events[0].Payload.Audit.Actor != "octocat" {
-		t.Errorf("events = %s", body)
+	events := bs.Events(t, sub)
+	var got result.Result
+	if len(events) != 1 || json.Unmarshal(events[0].Payload, &got) != nil ||
+		got.Status != result.Succeeded || got.ID != res.ID || got.Audit.Actor != "octocat" {
+		t.Errorf("events = %+v", events)
 	}
 
 	// Denied through Backstage's catalog too: an actor it does not know.

@@ -449,3 +449,36 @@ func randomToken() (string, error) {
 	}
 	return "stagecrew-" + hex.EncodeToString(b), nil
 }
+
+// BackstageEvent is one event read from an events-bus subscription.
+type BackstageEvent struct {
+	Topic   string          `json:"topic"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Subscribe creates the events-bus subscription id for topics and returns
+// its path, for Events.
+func (s *BackstageServer) Subscribe(t testing.TB, id string, topics ...string) string {
+	t.Helper()
+	sub := "/api/events/bus/v1/subscriptions/" + id
+	if resp, body := s.Do(t, http.MethodPut, sub, map[string]any{"topics": topics}); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("testenv: subscribing to %v: %s %s", topics, resp.Status, body)
+	}
+	return sub
+}
+
+// Events reads the events waiting on the subscription at sub.
+func (s *BackstageServer) Events(t testing.TB, sub string) []BackstageEvent {
+	t.Helper()
+	resp, body := s.Do(t, http.MethodGet, sub+"/events", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("testenv: reading %s: %s %s", sub, resp.Status, body)
+	}
+	var got struct {
+		Events []BackstageEvent `json:"events"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("testenv: events of %s: %v\n%s", sub, err, body)
+	}
+	return got.Events
+}

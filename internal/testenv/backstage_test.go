@@ -329,11 +329,7 @@ func TestBackstageRefresh(t *testing.T) {
 
 func TestBackstageEvents(t *testing.T) {
 	bs := Backstage(t)
-	sub := "/api/events/bus/v1/subscriptions/" + strings.ReplaceAll(t.Name(), "/", "-")
-	resp, body := bs.Do(t, http.MethodPut, sub, map[string]any{"topics": []string{"stagecrew"}})
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("subscribing: %s %s", resp.Status, body)
-	}
+	sub := bs.Subscribe(t, strings.ReplaceAll(t.Name(), "/", "-"), "stagecrew")
 
 	// The HTTP ingress takes events without a token.
 	post, err := http.Post(bs.URL+"/api/events/http/stagecrew", "application/json", strings.NewReader(`{"deployment":"checkout","status":"succeeded"}`))
@@ -345,25 +341,13 @@ func TestBackstageEvents(t *testing.T) {
 		t.Fatalf("POST /api/events/http/stagecrew: %s, want 202", post.Status)
 	}
 
-	resp, body = bs.Do(t, http.MethodGet, sub+"/events", nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reading the subscription: %s %s", resp.Status, body)
-	}
-	var got struct {
-		Events []struct {
-			Topic   string          `json:"topic"`
-			Payload json.RawMessage `json:"payload"`
-		} `json:"events"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Events) != 1 || got.Events[0].Topic != "stagecrew" || string(got.Events[0].Payload) != `{"deployment":"checkout","status":"succeeded"}` {
-		t.Errorf("events = %s", body)
+	events := bs.Events(t, sub)
+	if len(events) != 1 || events[0].Topic != "stagecrew" || string(events[0].Payload) != `{"deployment":"checkout","status":"succeeded"}` {
+		t.Errorf("events = %+v", events)
 	}
 
 	// Topics not under events.http.topics have no ingress.
-	resp, body = bs.Do(t, http.MethodPost, "/api/events/http/elsewhere", map[string]any{})
+	resp, body := bs.Do(t, http.MethodPost, "/api/events/http/elsewhere", map[string]any{})
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("POST /api/events/http/elsewhere: %s %s, want 404", resp.Status, body)
 	}
