@@ -588,7 +588,4 @@ func prString(gh *githubactions.GitHubContext) string {
 }
 
 // logSafe keeps an outside string from starting a workflow command.
-func logSafe(s string) string {
-	s = strings.NewReplacer("\n", " ", "\r", " ", "::", ": :").Replace(s)
-	return s
-}
+func logSafe(s string) string { return ecs.Neutralise(s) }
