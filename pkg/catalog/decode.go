@@ -248,10 +248,6 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 	case yaml.ScalarNode:
 		return d.scalar(n)
 	case yaml.SequenceNode:
-		if n.Tag == "!!set" || n.Tag == "!!omap" || n.Tag == "!!pairs" {
-			// Backstage's parser does not know these tags either way; keep
-			// the plain sequence.
-		}
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
 			v, err := d.value(c, depth+1)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // ErrInvalidEntity is matched (with errors.Is) by every *ValidationError.
@@ -391,5 +390,3 @@ func isJSSpace(r rune) bool {
 	return r >= 0x2000 && r <= 0x200A
 }
 
-// minLen1 is JSON Schema's minLength 1 (at least one code point).
-func minLen1(s string) bool { return utf8.RuneCountInString(s) >= 1 }
