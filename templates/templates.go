@@ -44,6 +44,11 @@ type ECS struct {
 	Image         string `json:"image" jsonschema:"title=First image,description=Image the service starts with; deployments replace it,default=public.ecr.aws/nginx/nginx:stable"`
 }
 
+// TaskInput is the workflow input through which the deploy template passes
+// its scaffolder task id to the deploy workflow and on to the action's
+// backstage-task input.
+const TaskInput = "backstage-task"
+
 // Deploy is the form of the deploy template. Its fields are inputs of the
 // stagecrew action and of the deploy workflow the new-service templates
 // write, under the same names (templates_test.go checks both).
@@ -174,17 +179,24 @@ func All() map[string]*scaffolder.Template {
 						"repoUrl":         "github.com?owner=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/\\/.*$/, '') }}&repo=${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] | replace(r/^.*\\//, '') }}",
 						"workflowId":      "deploy.yaml",
 						"branchOrTagName": "${{ parameters.ref or 'main' }}",
+						// The run's details (its id and page) become the
+						// task's output, so the task links to the exact run.
+						"returnWorkflowRunDetails": true,
 						"workflowInputs": map[string]any{
 							"entity":      "${{ parameters.entity }}",
 							"environment": "${{ parameters.environment }}",
 							"image":       "${{ parameters.image }}",
 							"input":       "${{ parameters.input }}",
+							// The task id: the action reads the task back from
+							// Backstage and decides on the user who created it,
+							// not on the integration that dispatched the run.
+							TaskInput: "${{ context.task.id }}",
 						},
 					}},
 				},
 				Output: &scaffolder.Output{
 					Links: []scaffolder.OutputLink{
-						{Title: "Workflow runs", Icon: "github", URL: "https://github.com/${{ steps.entity.output.entity.metadata.annotations['github.com/project-slug'] }}/actions/workflows/deploy.yaml"},
+						{Title: "Workflow run", Icon: "github", URL: "${{ steps.dispatch.output.workflowRunHtmlUrl }}"},
 						{Title: "Entity", Icon: "catalog", EntityRef: "${{ parameters.entity }}"},
 					},
 					Text: []scaffolder.OutputText{{Title: "What happens next", Content: "The workflow assumes the entity's role for **${{ parameters.environment }}**, deploys, waits, and posts the result to the pull request and to the owners' Backstage notifications."}},

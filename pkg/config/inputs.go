@@ -103,7 +103,17 @@ type Inputs struct {
 	BackstageURL string `json:"backstage-url,omitempty" jsonschema:"title=Backstage URL,format=uri" jsonschema_description:"The base URL of the Backstage backend, such as https://backstage.example.com, to read entity references from and to notify."`
 
 	// BackstageToken is a static external-access token of the backend.
-	BackstageToken string `json:"backstage-token,omitempty" jsonschema:"title=Backstage token" jsonschema_description:"A static token the Backstage backend accepts (backend.auth.externalAccess)."`
+	BackstageToken string `json:"backstage-token,omitempty" jsonschema:"title=Backstage token" jsonschema_description:"A static token the Backstage backend accepts (backend.auth.externalAccess type static). Not needed when Backstage verifies the workflow's own OIDC token (externalAccess type jwks), which is the default; prefer backstage-token-secret to a token stored in GitHub."`
+
+	// BackstageAudience is the audience of the OIDC token sent to Backstage.
+	BackstageAudience string `json:"backstage-audience,omitempty" jsonschema:"title=Backstage audience,default=backstage,minLength=1,maxLength=255" jsonschema_description:"The audience of the workflow's OIDC token that stagecrew sends to Backstage when neither backstage-token nor backstage-token-secret is set. Backstage verifies it through a backend.auth.externalAccess entry of type jwks with the same audience: no secret is stored anywhere."`
+
+	// BackstageTokenSecret is a Secrets Manager secret holding a static
+	// Backstage token, read through the federated role.
+	BackstageTokenSecret string `json:"backstage-token-secret,omitempty" jsonschema:"title=Backstage token secret" jsonschema_description:"The ARN of an AWS Secrets Manager secret holding a static Backstage token, for backends without a jwks externalAccess entry. It is read at run time with the entity's role for the environment (which needs secretsmanager:GetSecretValue on it) and never printed."`
+
+	// BackstageTask is the id of the scaffolder task that dispatched the run.
+	BackstageTask string `json:"backstage-task,omitempty" jsonschema:"title=Backstage task,maxLength=128" jsonschema_description:"The id of the Backstage scaffolder task that dispatched this run (the deploy template passes ${{ context.task.id }}). stagecrew reads the task from backstage-url and, when the workflow's actor is one of the policy's dispatchers and the task's template, parameters and age match this run, decides on the user who created the task instead of the actor."`
 
 	// Notify sends the result to the entity's owners in Backstage. Read
 	// sets it to whether BackstageURL is set when the input is empty.
@@ -127,6 +137,8 @@ func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
 	prop("role-arn").Pattern = annotations.PatternRoleARN
 	prop("aws-region").Pattern = annotations.PatternRegion
 	prop("container").Pattern = annotations.PatternContainer
+	prop("backstage-task").Pattern = PatternTaskID
+	prop("backstage-token-secret").Pattern = PatternSecretARN
 
 	cmd := prop("command")
 	cmd.Type, cmd.Items, cmd.ContentMediaType = "string", nil, "application/json"
@@ -136,6 +148,12 @@ func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
 	to := prop("timeout")
 	to.Type, to.Default, to.Pattern = "string", "30m", durationPattern
 }
+
+// PatternTaskID matches a scaffolder task id (Backstage makes UUIDs).
+const PatternTaskID = `^[A-Za-z0-9][-A-Za-z0-9_.]*$`
+
+// PatternSecretARN matches the ARN of a Secrets Manager secret.
+const PatternSecretARN = `^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`
 
 // durationPattern matches what time.ParseDuration reads, without a sign.
 const durationPattern = `^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`

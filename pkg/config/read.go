@@ -150,6 +150,10 @@ func formatName(input string) string {
 		return "an AWS region code such as us-east-1"
 	case "container":
 		return "an ECS container name (1-255 letters, digits, hyphens and underscores)"
+	case "backstage-task":
+		return "a scaffolder task id (letters, digits and [-_.])"
+	case "backstage-token-secret":
+		return "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
 	}
 	return "in the expected format"
 }
@@ -217,6 +221,15 @@ func (in *Inputs) check(notifySet bool) []error {
 	}
 	if in.BackstageToken != "" && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "backstage-token", Reason: "is set but backstage-url is not"})
+	}
+	if in.BackstageTask != "" && in.BackstageURL == "" {
+		errs = append(errs, &InputError{Input: "backstage-task", Reason: "is set but backstage-url is not: the task is read from Backstage"})
+	}
+	if in.BackstageTokenSecret != "" && in.BackstageURL == "" {
+		errs = append(errs, &InputError{Input: "backstage-token-secret", Reason: "is set but backstage-url is not"})
+	}
+	if in.BackstageTokenSecret != "" && in.BackstageToken != "" {
+		errs = append(errs, &InputError{Input: "backstage-token-secret", Reason: "cannot be used with backstage-token; give one of them"})
 	}
 	if notifySet && in.Notify && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "notify", Reason: "is true but backstage-url is not set"})

@@ -55,7 +55,7 @@ func TestReadDefaults(t *testing.T) {
 	want := Inputs{
 		Mode: ModeAuto, Entity: "catalog-info.yaml", Environment: "production", Audience: "sts.amazonaws.com",
 		RoleSessionDuration: 3600, Wait: true, Timeout: 30 * time.Minute, Comment: true, CheckRun: true,
-		PolicyFile: ".stagecrew/policy.yaml",
+		PolicyFile: ".stagecrew/policy.yaml", BackstageAudience: "backstage",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Read = %+v\nwant %+v", got, want)
@@ -78,7 +78,7 @@ func TestReadValues(t *testing.T) {
 		Audience: "sts.amazonaws.com", RoleSessionDuration: 900, AWSRegion: "eu-west-1", Image: "x/api:1", Container: "api",
 		Command: []string{"bin/migrate", "--up"}, Wait: false, Timeout: 90 * time.Minute, StopOnCancel: true,
 		GitHubToken: "ghs_x", BackstageURL: "https://backstage.example.com", BackstageToken: "t", Notify: true,
-		PolicyFile: ".stagecrew/policy.yaml", AuditLog: "audit.jsonl",
+		PolicyFile: ".stagecrew/policy.yaml", AuditLog: "audit.jsonl", BackstageAudience: "backstage",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Read = %+v\nwant %+v", got, want)
@@ -130,6 +130,11 @@ func TestReadProblems(t *testing.T) {
 		{"url", map[string]string{"backstage-url": "backstage.example.com"}, []string{"backstage-url: \"backstage.example.com\" is not an http(s) URL"}},
 		{"input and file", map[string]string{"input": "{}", "input-file": "in.json"}, []string{"input-file: cannot be used with input"}},
 		{"token without url", map[string]string{"backstage-token": "t"}, []string{"backstage-token: is set but backstage-url is not"}},
+		{"task without url", map[string]string{"backstage-task": "0b7c1f4e-6a1d-4c55-9a57-2f3b1e8c9d10"}, []string{"backstage-task: is set but backstage-url is not"}},
+		{"task id", map[string]string{"backstage-url": "https://b.example.com", "backstage-task": "../x"}, []string{`backstage-task: "../x" is not a scaffolder task id`}},
+		{"secret arn", map[string]string{"backstage-url": "https://b.example.com", "backstage-token-secret": "arn:aws:s3:::bucket"}, []string{"backstage-token-secret: \"arn:aws:s3:::bucket\" is not a Secrets Manager secret ARN"}},
+		{"secret and token", map[string]string{"backstage-url": "https://b.example.com", "backstage-token": "t",
+			"backstage-token-secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:backstage-AbCdEf"}, []string{"backstage-token-secret: cannot be used with backstage-token"}},
 		{"notify without url", map[string]string{"notify": "true"}, []string{"notify: is true but backstage-url is not set"}},
 		{"redrive with input", map[string]string{"redrive": "true", "input": "{}"}, []string{"redrive: reruns a failed execution"}},
 		{"mode conflicts", map[string]string{"mode": "stepfunctions", "image": "x", "command": `["a"]`}, []string{
@@ -181,7 +186,7 @@ func TestEveryInputHasAProblemCase(t *testing.T) {
 		}
 		_, err := Read(action(in))
 		got := inputErrors(t, err)
-		free := slices.Contains([]string{"entity", "audience", "input-file", "image", "task-definition", "github-token", "backstage-token", "policy-file", "audit-log"}, name)
+		free := slices.Contains([]string{"entity", "audience", "input-file", "image", "task-definition", "github-token", "backstage-token", "backstage-audience", "policy-file", "audit-log"}, name)
 		named := slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, name+": ") })
 		if free != !named {
 			t.Errorf("input %s: free text %v, problems %q", name, free, got)
