@@ -18,8 +18,18 @@ const (
 // Record is one audit record: who asked to do what, where, with which
 // credentials, and what was decided and why. It is written as one JSON line.
 type Record struct {
-	Time              string   `json:"time"` // RFC 3339, UTC
-	Actor             string   `json:"actor"`
+	Time  string `json:"time"` // RFC 3339, UTC
+	Actor string `json:"actor"`
+	// Requester is who asked for the run: the user the decision was taken
+	// on (the scaffolder task's creator for a run dispatched by Backstage,
+	// else the actor's User).
+	Requester string `json:"requester,omitempty"`
+	// Dispatcher is the GitHub login that dispatched a run for Backstage.
+	Dispatcher string `json:"dispatcher,omitempty"`
+	// Task and Template are the scaffolder task the run came from and its
+	// template.
+	Task              string   `json:"backstageTask,omitempty"`
+	Template          string   `json:"template,omitempty"`
 	User              string   `json:"user,omitempty"`
 	Groups            []string `json:"groups,omitempty"`
 	Entity            string   `json:"entity"`
@@ -74,6 +84,13 @@ func NewRecord(in Input, d Decision, run RunDetails) Record {
 	}
 	if in.Entity != nil {
 		r.Entity = in.Entity.Ref().String()
+	}
+	r.Requester = d.User
+	if in.Requester.Name != "" {
+		r.Requester, r.Dispatcher = in.Requester.String(), in.Actor
+	}
+	if in.Task != nil {
+		r.Task, r.Template = in.Task.ID, in.Task.Template
 	}
 	if d.Allowed {
 		r.Decision = DecisionAllow

@@ -27,6 +27,14 @@ type Input struct {
 	DefaultBranch     string // the repository's default branch: "main" or "refs/heads/main"
 
 	Catalog Catalog // where users and groups are looked up
+
+	// Requester, when set, is the User who asked for the run through
+	// Backstage (a scaffolder task's createdBy, checked with CheckTask): the
+	// decision is taken on that user, and Actor is only who dispatched the
+	// workflow. Zero means the Actor asked for the run.
+	Requester catalog.Ref
+	// Task is the scaffolder task the run came from, for the audit record.
+	Task *Task
 }
 
 // Decision is the outcome of Decide. A denial says who was denied (Actor,
@@ -82,7 +90,21 @@ func Decide(ctx context.Context, in Input, p *Policy) Decision {
 			"%s may not %s: the policy has no section for %s and no \"*\" section", actorName(in.Actor, ""), what, in.Environment)
 	}
 
-	id, err := Resolve(ctx, in.Catalog, in.Actor)
+	var id *Identity
+	var err error
+	if in.Requester.Name != "" {
+		id, err = ResolveUser(ctx, in.Catalog, in.Requester)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownActor) {
+				d.Err = err
+				return deny(section.Name, "retry when the catalog can be read", "%s may not %s: the catalog could not be read: %v", in.Requester, what, err)
+			}
+			return deny(section.Name, fmt.Sprintf("add %s to the catalog", in.Requester), "%s (who asked in Backstage) may not %s: %v", in.Requester, what, err)
+		}
+		d.User = id.User.String()
+	} else {
+		id, err = Resolve(ctx, in.Catalog, in.Actor)
+	}
 	if err != nil {
 		if !errors.Is(err, ErrUnknownActor) && !errors.Is(err, ErrAmbiguousActor) {
 			d.Err = err
@@ -99,6 +121,9 @@ func Decide(ctx context.Context, in Input, p *Policy) Decision {
 		d.Groups = append(d.Groups, g.String())
 	}
 	who := actorName(in.Actor, d.User)
+	if in.Requester.Name != "" {
+		who = fmt.Sprintf("%s (asked in Backstage; dispatched by %s)", d.User, orNone(in.Actor))
+	}
 
 	owner, ownerErr := ownerOf(in.Entity)
 	ev := &evaluator{in: in, id: id, owner: owner, ownerErr: ownerErr, section: section}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -47,10 +48,57 @@ type Policy struct {
 	Version int
 	// Source is the file the policy was read from; "" for DefaultPolicy.
 	Source string
+	// Backstage says which runs dispatched by Backstage's scaffolder are
+	// judged on the user who created the task (the action's backstage-task
+	// input). DefaultPolicy and a file without the section trust no
+	// dispatcher.
+	Backstage Dispatch
 	// Environments holds the sections by environment name; Wildcard holds
 	// the section for every other environment. An environment with no
 	// section, when there is no Wildcard section either, is denied.
 	Environments map[string]*Environment
+}
+
+// DefaultDispatchTemplate is the template whose tasks a policy trusts when
+// its backstage section names none: the deploy template stagecrew ships.
+const DefaultDispatchTemplate = "template:default/stagecrew-deploy"
+
+// DefaultMaxTaskAge is how old a scaffolder task may be when a policy sets
+// no maxTaskAge.
+const DefaultMaxTaskAge = 15 * time.Minute
+
+// Dispatch is the policy file's backstage section: who Backstage dispatches
+// workflows as, and which of its tasks are trusted to name the requester.
+type Dispatch struct {
+	// Dispatchers are the GitHub logins Backstage's GitHub integration
+	// dispatches workflows as (its GitHub App's bot, such as
+	// acme-backstage[bot], or a service account). A run whose OIDC actor is
+	// not one of them cannot name a requester through a task.
+	Dispatchers []string
+	// Templates are the refs of the templates whose tasks may dispatch
+	// runs; empty means DefaultDispatchTemplate.
+	Templates []catalog.Ref
+	// MaxTaskAge bounds the age of the task when the run reads it; 0 means
+	// DefaultMaxTaskAge.
+	MaxTaskAge time.Duration
+	Position   catalog.Position
+}
+
+// TemplatesOrDefault returns Templates, or DefaultDispatchTemplate.
+func (d Dispatch) TemplatesOrDefault() []catalog.Ref {
+	if len(d.Templates) > 0 {
+		return d.Templates
+	}
+	r, _ := catalog.ParseRef(DefaultDispatchTemplate, "", "")
+	return []catalog.Ref{r}
+}
+
+// MaxAge returns MaxTaskAge, or DefaultMaxTaskAge.
+func (d Dispatch) MaxAge() time.Duration {
+	if d.MaxTaskAge > 0 {
+		return d.MaxTaskAge
+	}
+	return DefaultMaxTaskAge
 }
 
 // Environment is the section of one environment.
@@ -343,8 +391,10 @@ func describeNode(n *yaml.Node) string {
 
 func (p *parser) root(n *yaml.Node, pol *Policy) {
 	var sawVersion, sawEnvs bool
-	ok := p.mapping(n, "", []string{"version", "environments"}, func(key string, k, v *yaml.Node) {
+	ok := p.mapping(n, "", []string{"version", "backstage", "environments"}, func(key string, k, v *yaml.Node) {
 		switch key {
+		case "backstage":
+			p.backstage(v, pol)
 		case "version":
 			sawVersion = true
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" || v.Value != fmt.Sprint(Version) {
@@ -366,6 +416,51 @@ func (p *parser) root(n *yaml.Node, pol *Policy) {
 	if !sawEnvs {
 		p.addf(n.Line, "environments", "is required: a mapping from environment name (or \"*\") to its rules")
 	}
+}
+
+// MaxTaskAgeLimit is the longest maxTaskAge a policy may set: a task id is
+// a bearer of its creator's identity for that long.
+const MaxTaskAgeLimit = 24 * time.Hour
+
+// reLogin matches a GitHub login, and a GitHub App's bot login (NAME[bot]).
+var reLogin = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$`)
+
+func (p *parser) backstage(n *yaml.Node, pol *Policy) {
+	d := &pol.Backstage
+	d.Position = catalog.Position{File: p.file, Line: n.Line}
+	p.mapping(n, "backstage", []string{"dispatchers", "templates", "maxTaskAge"}, func(key string, k, v *yaml.Node) {
+		field := "backstage." + key
+		switch key {
+		case "dispatchers", "templates":
+			for j, s := range p.strings(v, field) {
+				if s == "" {
+					continue
+				}
+				line, ef := v.Content[j].Line, fmt.Sprintf("%s[%d]", field, j)
+				if key == "dispatchers" {
+					if !reLogin.MatchString(s) {
+						p.addf(line, ef, "%q is not a GitHub login (such as acme-backstage[bot])", s)
+						continue
+					}
+					d.Dispatchers = append(d.Dispatchers, s)
+					continue
+				}
+				r, err := catalog.ParseRef(s, catalog.KindTemplate, catalog.DefaultNamespace)
+				if err != nil || !strings.EqualFold(r.Kind, catalog.KindTemplate) {
+					p.addf(line, ef, "%q is not a template ref (template:[NAMESPACE/]NAME)", s)
+					continue
+				}
+				d.Templates = append(d.Templates, r)
+			}
+		case "maxTaskAge":
+			age, err := time.ParseDuration(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil || age <= 0 || age > MaxTaskAgeLimit {
+				p.addf(v.Line, field, "must be a duration from 1s to %s such as 15m, found %s", MaxTaskAgeLimit, describeNode(v))
+				return
+			}
+			d.MaxTaskAge = age
+		}
+	})
 }
 
 var reEnvName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$`)

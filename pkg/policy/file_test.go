@@ -13,9 +13,15 @@ func TestParsePolicyErrors(t *testing.T) {
 		want []string // each a line of the error
 	}{
 		{"unknown top-level key", "version: 1\nenvironments: {}\nenviroments: {}\n",
-			[]string{`p.yaml:3: enviroments: unknown key "enviroments" (known: version, environments)`}},
+			[]string{`p.yaml:3: enviroments: unknown key "enviroments" (known: version, backstage, environments)`}},
 		{"unknown rule key", "version: 1\nenvironments:\n  prod:\n    allow:\n      - principals: [owner]\n        branch: main\n",
 			[]string{`p.yaml:6: environments.prod.allow[0].branch: unknown key "branch" (known: name, principals, refs, events, actions, repositories)`}},
+		{"backstage section", "version: 1\nbackstage:\n  dispatchers: [\"acme backstage\", \"acme-backstage[bot]\"]\n  templates: [component:x, stagecrew-deploy]\n  maxTaskAge: 2d\nenvironments: {}\n",
+			[]string{`p.yaml:3: backstage.dispatchers[0]: "acme backstage" is not a GitHub login`,
+				`p.yaml:4: backstage.templates[0]: "component:x" is not a template ref`,
+				`p.yaml:5: backstage.maxTaskAge: must be a duration from 1s to 24h0m0s such as 15m, found the string "2d"`}},
+		{"backstage too long", "version: 1\nbackstage:\n  maxTaskAge: 25h\n  owner: x\nenvironments: {}\n",
+			[]string{`p.yaml:3: backstage.maxTaskAge: must be a duration`, `p.yaml:4: backstage.owner: unknown key "owner" (known: dispatchers, templates, maxTaskAge)`}},
 		{"version missing", "environments: {}\n", []string{"p.yaml:1: version: is required (version: 1)"}},
 		{"version unsupported", "version: 2\nenvironments: {}\n", []string{"p.yaml:1: version: unsupported version int 2"}},
 		{"version as string", "version: \"1\"\nenvironments: {}\n", []string{`p.yaml:1: version: unsupported version the string "1"`}},

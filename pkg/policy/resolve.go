@@ -54,6 +54,29 @@ func Resolve(ctx context.Context, cat Catalog, login string) (*Identity, error) 
 	if err != nil {
 		return nil, err
 	}
+	return identity(ctx, cat, user, login)
+}
+
+// ResolveUser finds a User by its entity ref (a scaffolder task's
+// createdBy), and its groups as Resolve does. A ref the catalog lacks, or
+// one that is not a User, wraps ErrUnknownActor.
+func ResolveUser(ctx context.Context, cat Catalog, ref catalog.Ref) (*Identity, error) {
+	if !strings.EqualFold(ref.Kind, catalog.KindUser) {
+		return nil, fmt.Errorf("%w: %s is not a User", ErrUnknownActor, ref)
+	}
+	user, err := cat.Lookup(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: the catalog has no %s", ErrUnknownActor, ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	login, _ := user.Annotation(catalog.AnnotationGitHubUser)
+	return identity(ctx, cat, user, strings.TrimSpace(login))
+}
+
+// identity collects the groups of user, transitively.
+func identity(ctx context.Context, cat Catalog, user *catalog.Entity, login string) (*Identity, error) {
 	id := &Identity{Login: login, User: user.Ref()}
 	seen := map[string]bool{}
 	var queue []catalog.Ref
