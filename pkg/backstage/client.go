@@ -1,8 +1,10 @@
 // Package backstage is a small client for the Backstage backend's REST APIs
 // that stagecrew uses: the catalog (entities by ref and by query, refresh),
-// notifications to an entity's owners, and events. External callers
-// authenticate with a static token (backend.auth.externalAccess); the token
-// is sent as a bearer token and never appears in errors or logs.
+// scaffolder tasks, notifications to an entity's owners, and events.
+// External callers authenticate with a bearer token the backend's
+// backend.auth.externalAccess accepts: a static token, or a JWT it verifies
+// itself (type jwks), such as the workflow's own GitHub OIDC token, fetched
+// fresh through WithTokenSource. The token never appears in errors or logs.
 package backstage
 
 import (
@@ -60,6 +62,7 @@ func (e *APIError) Is(target error) bool {
 type Client struct {
 	base   *url.URL
 	token  string
+	source TokenSource
 	http   *http.Client
 	logger *slog.Logger
 	// Retries is how many times a request that can safely be repeated is
@@ -75,6 +78,15 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 
 // WithLogger sets where the client logs retries.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+
+// TokenSource returns the bearer token for a request. It is called before
+// every request, so it should cache a token until shortly before it
+// expires.
+type TokenSource func(ctx context.Context) (string, error)
+
+// WithTokenSource authenticates every request with a token from src instead
+// of the static token New was given.
+func WithTokenSource(src TokenSource) Option { return func(c *Client) { c.source = src } }
 
 // WithRetries sets how often safe requests are retried (default 3).
 func WithRetries(n int) Option { return func(c *Client) { c.retries = n } }
@@ -129,15 +141,21 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
+		token := c.token
+		if c.source != nil {
+			if token, err = c.source(ctx); err != nil {
+				return fmt.Errorf("backstage: %s %s: getting a token: %w", method, path, err)
+			}
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			lastErr = fmt.Errorf("backstage: %s %s: %w", method, path, redact(err, c.token))
+			lastErr = fmt.Errorf("backstage: %s %s: %w", method, path, redact(err, token))
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
@@ -286,4 +304,40 @@ func (c *Client) Notify(ctx context.Context, n Notification) ([]Sent, error) {
 // backend's configuration).
 func (c *Client) PublishEvent(ctx context.Context, topic string, payload any) error {
 	return c.do(ctx, http.MethodPost, "/api/events/http/"+url.PathEscape(topic), nil, payload, nil, false)
+}
+
+// Task is a scaffolder task as GET /api/scaffolder/v2/tasks/{id} answers
+// it (secrets are never part of the answer).
+type Task struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"` // open, processing, completed, failed, cancelled
+	CreatedAt time.Time `json:"createdAt"`
+	// CreatedBy is the entity ref of the user who created the task, as
+	// Backstage's auth established it: user:default/alice.
+	CreatedBy string   `json:"createdBy"`
+	Spec      TaskSpec `json:"spec"`
+}
+
+// TaskSpec is the part of a task's spec stagecrew reads.
+type TaskSpec struct {
+	TemplateInfo struct {
+		EntityRef string `json:"entityRef"` // template:default/stagecrew-deploy
+	} `json:"templateInfo"`
+	Parameters map[string]any `json:"parameters"`
+}
+
+// Task returns the scaffolder task with the given id, or an error matching
+// ErrNotFound.
+func (c *Client) Task(ctx context.Context, id string) (*Task, error) {
+	if id == "" || strings.ContainsAny(id, "/?#%") {
+		return nil, fmt.Errorf("backstage: %q is not a task id", id)
+	}
+	var t Task
+	if err := c.do(ctx, http.MethodGet, "/api/scaffolder/v2/tasks/"+url.PathEscape(id), nil, nil, &t, true); err != nil {
+		return nil, err
+	}
+	if t.ID != id {
+		return nil, fmt.Errorf("backstage: asked for task %s, the answer is task %q", id, t.ID)
+	}
+	return &t, nil
 }

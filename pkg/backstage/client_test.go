@@ -126,6 +126,38 @@ func TestClientAgainstRealBackstage(t *testing.T) {
 			t.Errorf("the token leaked into the error: %v", err)
 		}
 	})
+
+	t.Run("token source is asked for every request", func(t *testing.T) {
+		calls := 0
+		src, _ := backstage.New(srv.URL, "", backstage.WithTokenSource(func(context.Context) (string, error) {
+			calls++
+			return srv.Token, nil
+		}))
+		for range 2 {
+			if _, err := src.Entity(ctx, catalog.Ref{Kind: "Component", Namespace: "default", Name: "orders"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls != 2 {
+			t.Errorf("token source called %d times for 2 requests", calls)
+		}
+		failing, _ := backstage.New(srv.URL, "", backstage.WithTokenSource(func(context.Context) (string, error) {
+			return "", errors.New("no token today")
+		}))
+		if _, err := failing.Entity(ctx, catalog.Ref{Kind: "Component", Namespace: "default", Name: "orders"}); err == nil || !strings.Contains(err.Error(), "no token today") {
+			t.Errorf("a failing token source: err = %v", err)
+		}
+	})
+
+	t.Run("unknown task", func(t *testing.T) {
+		_, err := c.Task(ctx, "0b7c1f4e-6a1d-4c55-9a57-2f3b1e8c9d10")
+		if !errors.Is(err, backstage.ErrNotFound) {
+			t.Errorf("Task(unknown) = %v, want ErrNotFound", err)
+		}
+		if _, err := c.Task(ctx, "../../catalog/entities"); err == nil || errors.Is(err, backstage.ErrNotFound) {
+			t.Errorf("Task with a path in the id = %v, want a refusal before any request", err)
+		}
+	})
 }
 
 func sent2refs(sent []backstage.Sent) []catalog.Ref {
