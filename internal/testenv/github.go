@@ -156,6 +156,7 @@ type GitHubServer struct {
 	nextID     int64
 	comments   []*GitHubComment
 	checkRuns  []map[string]any
+	dispatches []GitHubDispatch
 	deny       map[string]bool // "comments", "checks"
 	faults     []githubFault
 	requests   []string
@@ -316,7 +317,8 @@ func ghError(w http.ResponseWriter, status int, message string) {
 
 // handle answers one validated request, by operation id.
 func (g *GitHubServer) handle(w http.ResponseWriter, r *http.Request, op string, params map[string]string) {
-	if r.Header.Get("Authorization") != "Bearer "+g.Token {
+	// GitHub takes both schemes; octokit sends "token" for non-JWT tokens.
+	if auth := r.Header.Get("Authorization"); auth != "Bearer "+g.Token && auth != "token "+g.Token {
 		ghError(w, http.StatusUnauthorized, "Bad credentials")
 		return
 	}
@@ -404,6 +406,8 @@ func (g *GitHubServer) handle(w http.ResponseWriter, r *http.Request, op string,
 		json.NewDecoder(r.Body).Decode(&req)
 		g.nextID++
 		ghJSON(w, http.StatusCreated, nil, g.checkRunLocked(owner, repo, g.nextID, req))
+	case "actions/create-workflow-dispatch":
+		g.dispatchLocked(w, r, params)
 	default:
 		ghError(w, http.StatusNotFound, "Not Found (the stand-in does not serve "+op+")")
 	}
