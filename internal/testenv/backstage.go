@@ -27,6 +27,14 @@ package testenv
 //   - POST /api/events/http/stagecrew (202 {"status":"accepted"}), readable
 //     back through the event bus: PUT /api/events/bus/v1/subscriptions/ID
 //     {"topics": ["stagecrew"]} first, then GET .../subscriptions/ID/events.
+//   - Users: GET /api/auth/guest/refresh (no credentials) signs in as
+//     BackstageOptions.GuestUser and answers a user token (UserToken), for
+//     real scaffolder tasks (CreateTask, WaitTask: POST/GET
+//     /api/scaffolder/v2/tasks) and GET /api/notifications (Notifications).
+//   - Optionally external JWTs checked against a JWKS (BackstageOptions.JWKS,
+//     backstage_auth.go) and the github.com integration pointed at the
+//     GitHub stand-in (GitHubAPIURL, GitHubToken), so that
+//     github:actions:dispatch reaches it.
 //
 // Measured on this project's machines (2 CPUs, Node 20.20, backend-defaults
 // 0.18.0): ready (GET /.backstage/health/v1/readiness answers 200) 3.8-4.4 s
@@ -92,6 +100,18 @@ type BackstageOptions struct {
 	// Env holds extra NAME=value settings for node, e.g. LOG_LEVEL=info or
 	// APP_CONFIG_catalog_processingInterval='{"seconds": 1}'.
 	Env []string
+	// GuestUser is the entity ref ("user:default/alice") the guest auth
+	// provider signs in, whose token UserToken gets; empty means
+	// user:default/guest.
+	GuestUser string
+	// JWKS, when set, makes the server also accept external callers' JWTs
+	// signed by a key of a JWKS, such as GitHub Actions OIDC tokens (a
+	// backend.auth.externalAccess entry of type jwks).
+	JWKS *BackstageJWKS
+	// GitHubAPIURL and GitHubToken point the github.com integration, and so
+	// the scaffolder's GitHub actions, at a stand-in (StartGitHub's URL and
+	// Token); empty means api.github.com and a dummy token.
+	GitHubAPIURL, GitHubToken string
 }
 
 // shared is the one server that Backstage gives every test of a binary.
@@ -222,6 +242,7 @@ func startBackstage(dir string, opts BackstageOptions) (*BackstageServer, error)
 	if opts.CatalogFile != "" {
 		cmd.Env = append(cmd.Env, "STAGECREW_CATALOG_FILE="+opts.CatalogFile)
 	}
+	cmd.Env = append(cmd.Env, opts.authEnv()...)
 	cmd.Env = append(cmd.Env, opts.Env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -323,6 +344,13 @@ func (s *BackstageServer) Close() error {
 // ends the test.
 func (s *BackstageServer) Do(t testing.TB, method, path string, body any) (*http.Response, []byte) {
 	t.Helper()
+	return s.DoAs(t, s.Token, method, path, body)
+}
+
+// DoAs is Do with token as the bearer instead of the static token (a user
+// token from UserToken, an OIDC token); an empty token sends none.
+func (s *BackstageServer) DoAs(t testing.TB, token, method, path string, body any) (*http.Response, []byte) {
+	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -343,7 +371,9 @@ func (s *BackstageServer) Do(t testing.TB, method, path string, body any) (*http
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+s.Token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -422,7 +452,11 @@ func backstageEnviron(env []string) []string {
 			continue
 		}
 		switch name {
-		case "PORT", "BACKSTAGE_TOKEN", "STAGECREW_CATALOG_FILE", "LOG_LEVEL", "NODE_ENV":
+		case "PORT", "BACKSTAGE_TOKEN", "STAGECREW_CATALOG_FILE", "LOG_LEVEL", "NODE_ENV",
+			"STAGECREW_GUEST_USER", "STAGECREW_GITHUB_API_URL", "STAGECREW_GITHUB_TOKEN":
+			continue
+		}
+		if strings.HasPrefix(name, "STAGECREW_JWKS_") {
 			continue
 		}
 		out = append(out, kv)

@@ -22,7 +22,8 @@
 //   STAGECREW_JWKS_URL  when set, external callers may also present JWTs
 //                     signed by a key of this JWKS (app-config.jwks.yaml):
 //     STAGECREW_JWKS_ISSUER          required iss (default: the URL's origin)
-//     STAGECREW_JWKS_AUDIENCE        required aud (default stagecrew-backstage)
+//     STAGECREW_JWKS_AUDIENCE        required aud (default stagecrew-backstage;
+//                                    not "backstage": see app-config.jwks.yaml)
 //     STAGECREW_JWKS_SUBJECT_PREFIX  callers become external:PREFIX:SUB
 //                                    (default github)
 //   STAGECREW_EXIT_ON_STDIN_EOF=1  exit when standard input closes: a Go

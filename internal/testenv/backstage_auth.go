@@ -1,0 +1,103 @@
+package testenv
+
+// Callers of a test Backstage besides the static token: signed-in users
+// (the guest auth provider) and external callers with a JWT checked against
+// a JWKS (backend.auth.externalAccess type jwks, app-config.jwks.yaml).
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// BackstageJWKSAudience is the audience BackstageJWKS defaults to. It is
+// not "backstage": Backstage takes any JWT whose aud is exactly "backstage"
+// (without a vnd.backstage.* typ) for one of its own legacy user tokens and
+// turns it away with 401 before the externalAccess handlers see it
+// (backend-defaults 0.18.0, UserTokenHandler).
+const BackstageJWKSAudience = "stagecrew-backstage"
+
+// BackstageJWKS describes the external JWT issuer a server trusts.
+type BackstageJWKS struct {
+	// URL is the JWKS document's URL (plain http is fine).
+	URL string
+	// Issuer is the iss tokens must carry; empty means URL's origin.
+	Issuer string
+	// Audience is the aud tokens must carry; empty means
+	// BackstageJWKSAudience.
+	Audience string
+	// SubjectPrefix names the callers: a token's sub becomes the service
+	// principal external:PREFIX:SUB. Empty means "github".
+	SubjectPrefix string
+}
+
+// OIDCJWKS is the BackstageJWKS of a local OIDC issuer: its JWKS and
+// issuer, audience BackstageJWKSAudience, prefix "github". Tokens for the
+// server are o.Mint(BackstageJWKSAudience).
+func OIDCJWKS(o *OIDC) *BackstageJWKS {
+	return &BackstageJWKS{URL: o.URL + "/.well-known/jwks", Issuer: o.URL, Audience: BackstageJWKSAudience, SubjectPrefix: "github"}
+}
+
+// authEnv is node's environment for the options' auth and GitHub settings
+// (read by test/backstage/index.js).
+func (o BackstageOptions) authEnv() []string {
+	var env []string
+	if o.GuestUser != "" {
+		env = append(env, "STAGECREW_GUEST_USER="+o.GuestUser)
+	}
+	if o.GitHubAPIURL != "" {
+		env = append(env, "STAGECREW_GITHUB_API_URL="+strings.TrimSuffix(o.GitHubAPIURL, "/"))
+	}
+	if o.GitHubToken != "" {
+		env = append(env, "STAGECREW_GITHUB_TOKEN="+o.GitHubToken)
+	}
+	if j := o.JWKS; j != nil {
+		env = append(env, "STAGECREW_JWKS_URL="+j.URL)
+		if j.Issuer != "" {
+			env = append(env, "STAGECREW_JWKS_ISSUER="+j.Issuer)
+		}
+		if j.Audience != "" {
+			env = append(env, "STAGECREW_JWKS_AUDIENCE="+j.Audience)
+		}
+		if j.SubjectPrefix != "" {
+			env = append(env, "STAGECREW_JWKS_SUBJECT_PREFIX="+j.SubjectPrefix)
+		}
+	}
+	return env
+}
+
+// BackstageIdentity is who a user token speaks for.
+type BackstageIdentity struct {
+	UserEntityRef       string   `json:"userEntityRef"`
+	OwnershipEntityRefs []string `json:"ownershipEntityRefs"`
+}
+
+// UserToken signs in through the guest auth provider (GET
+// /api/auth/guest/refresh, no credentials) and returns the Backstage user
+// token of BackstageOptions.GuestUser.
+func (s *BackstageServer) UserToken(t testing.TB) string {
+	t.Helper()
+	tok, _ := s.SignIn(t)
+	return tok
+}
+
+// SignIn is UserToken that also returns the identity the token carries
+// (the user and, when the catalog has the user, its groups).
+func (s *BackstageServer) SignIn(t testing.TB) (string, BackstageIdentity) {
+	t.Helper()
+	resp, body := s.DoAs(t, "", http.MethodGet, "/api/auth/guest/refresh", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("testenv: guest sign-in: GET /api/auth/guest/refresh answers %s: %s", resp.Status, body)
+	}
+	var got struct {
+		BackstageIdentity struct {
+			Token    string            `json:"token"`
+			Identity BackstageIdentity `json:"identity"`
+		} `json:"backstageIdentity"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.BackstageIdentity.Token == "" {
+		t.Fatalf("testenv: guest sign-in answered no token (%v): %.300s", err, body)
+	}
+	return got.BackstageIdentity.Token, got.BackstageIdentity.Identity
+}
