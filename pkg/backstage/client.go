@@ -105,6 +105,10 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// BaseURL returns the backend's base URL, as New was given it (without a
+// trailing slash).
+func (c *Client) BaseURL() string { return c.base.String() }
+
 // do sends one request and decodes a JSON answer into out (when not nil).
 // safe requests are retried.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any, safe bool) error {

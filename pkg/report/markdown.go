@@ -121,7 +121,12 @@ func Markdown(r *result.Result, now time.Time) string {
 	if d := r.Duration(now); d > 0 {
 		row("Duration", d.Round(time.Second).String())
 	}
-	row("Actor", Text(r.Audit.Actor))
+	if r.Audit.Requester != "" {
+		row("Requested by", "`"+strings.ReplaceAll(r.Audit.Requester, "`", "'")+"` in Backstage")
+		row("Dispatched by", Text(r.Audit.Actor))
+	} else {
+		row("Actor", Text(r.Audit.Actor))
+	}
 	row("Role", Text(r.Audit.RoleARN))
 	for _, l := range r.Links {
 		if u := safeURL(l.URL); u != "" {

@@ -70,12 +70,17 @@ type Failure struct {
 
 // Audit says who did what with which role.
 type Audit struct {
-	Actor       string `json:"actor"`
-	RoleARN     string `json:"roleArn,omitempty"`
-	SessionName string `json:"sessionName,omitempty"`
-	Repository  string `json:"repository,omitempty"`
-	SHA         string `json:"sha,omitempty"`
-	RunURL      string `json:"runUrl,omitempty"`
+	Actor string `json:"actor"` // the GitHub login the workflow ran as
+	// Requester is the user who asked for the run in Backstage (the
+	// scaffolder task's creator) when Backstage dispatched it; then Actor
+	// is only the dispatcher.
+	Requester     string `json:"requester,omitempty"`
+	BackstageTask string `json:"backstageTask,omitempty"`
+	RoleARN       string `json:"roleArn,omitempty"`
+	SessionName   string `json:"sessionName,omitempty"`
+	Repository    string `json:"repository,omitempty"`
+	SHA           string `json:"sha,omitempty"`
+	RunURL        string `json:"runUrl,omitempty"`
 }
 
 // Result is the outcome of one run.
