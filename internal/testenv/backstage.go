@@ -169,12 +169,13 @@ func NewBackstage(t testing.TB, opts BackstageOptions) *BackstageServer {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Logf("testenv: Backstage ready at %s in %v (pid %d)", srv.URL, srv.Startup.Round(time.Millisecond), srv.Pid)
-	srv.logTailOnFailure(t)
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("testenv: stopping Backstage: %v", err)
 		}
 	})
+	// Cleanups run last first: the log's tail is read before Close removes it.
+	srv.logTailOnFailure(t)
 	return srv
 }
 
