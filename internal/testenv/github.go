@@ -157,6 +157,7 @@ type GitHubServer struct {
 	comments   []*GitHubComment
 	checkRuns  []map[string]any
 	dispatches []GitHubDispatch
+	repos      map[string]*ghRepo
 	deny       map[string]bool // "comments", "checks"
 	faults     []githubFault
 	requests   []string
@@ -408,6 +409,8 @@ func (g *GitHubServer) handle(w http.ResponseWriter, r *http.Request, op string,
 		ghJSON(w, http.StatusCreated, nil, g.checkRunLocked(owner, repo, g.nextID, req))
 	case "actions/create-workflow-dispatch":
 		g.dispatchLocked(w, r, params)
+	case "repos/get", "repos/get-branch", "git/get-tree", "git/get-blob":
+		g.repoContentLocked(w, r, op, params)
 	default:
 		ghError(w, http.StatusNotFound, "Not Found (the stand-in does not serve "+op+")")
 	}
