@@ -1,0 +1,201 @@
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// DefaultMaxSize is the size limit when none is given: 8 MiB, the largest
+// catalog file stagecrew reads.
+const DefaultMaxSize = 8 << 20
+
+// Root is a folder whose files are read safely: names are resolved inside
+// it (an os.Root), symbolic links are followed only to files inside it, and
+// only regular files are read, at most MaxSize bytes.
+type Root struct {
+	root    *os.Root
+	dir     string // as the caller named it; paths in errors start with it
+	real    string // absolute, links resolved: what "inside" means
+	maxSize int64
+}
+
+// OpenRoot opens the folder dir. maxSize bounds every file read through the
+// Root; DefaultMaxSize when zero or less. The caller closes the Root.
+func OpenRoot(dir string, maxSize int64) (*Root, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	// Stat first: os.OpenRoot opens without O_NONBLOCK, and opening a named
+	// pipe that way waits for a writer.
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, &Error{Path: dir, Err: ErrNotRegular, Detail: "not a folder"}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Root{root: r, dir: dir, real: real, maxSize: maxSize}, nil
+}
+
+// Close releases the folder.
+func (r *Root) Close() error { return r.root.Close() }
+
+// Dir returns the folder as it was named to OpenRoot.
+func (r *Root) Dir() string { return r.dir }
+
+// Path returns the name a caller would use for rel, a slash-separated name
+// relative to the Root: the Root's folder joined with rel.
+func (r *Root) Path(rel string) string {
+	if rel == "." {
+		return r.dir
+	}
+	return filepath.Join(r.dir, filepath.FromSlash(rel))
+}
+
+// ReadFile reads rel, a slash-separated name relative to the Root. It
+// returns an *Error wrapping ErrNotRegular, ErrTooLarge, ErrOutsideRoot or
+// ErrDanglingLink when it refuses the file, or the system's error (inside
+// an *Error) when the file cannot be opened or read.
+func (r *Root) ReadFile(rel string) ([]byte, error) {
+	path := r.Path(rel)
+	if err := r.checkLink(rel, path); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: a named pipe put there after the checks above opens at
+	// once instead of waiting for a writer, and is refused below.
+	f, err := r.root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, r.openError(path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, &Error{Path: path, Err: err}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &Error{Path: path, Err: ErrNotRegular, Detail: Kind(info.Mode())}
+	}
+	if info.Size() > r.maxSize {
+		return nil, tooLarge(path, info.Size(), r.maxSize)
+	}
+	// The size can change while reading: the limit holds for what is read.
+	data, err := io.ReadAll(io.LimitReader(f, r.maxSize+1))
+	if err != nil {
+		return nil, &Error{Path: path, Err: err}
+	}
+	if int64(len(data)) > r.maxSize {
+		return nil, tooLarge(path, int64(len(data)), r.maxSize)
+	}
+	return data, nil
+}
+
+func tooLarge(path string, size, limit int64) error {
+	return &Error{Path: path, Err: ErrTooLarge, Detail: fmt.Sprintf("%d bytes or more, more than the limit of %d", size, limit)}
+}
+
+// checkLink reports a symbolic link at rel (or in its folders) that leads
+// out of the tree or nowhere. os.Root refuses those too; this gives the
+// refusal a sentinel people and callers can read.
+func (r *Root) checkLink(rel, path string) error {
+	info, err := r.root.Lstat(filepath.FromSlash(rel))
+	if err != nil {
+		return nil // the open reports it
+	}
+	if info.Mode()&fs.ModeSymlink == 0 && !strings.Contains(rel, "/") {
+		return nil
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(r.real, filepath.FromSlash(rel)))
+	if err != nil {
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return &Error{Path: path, Err: ErrDanglingLink}
+		}
+		return nil
+	}
+	if !inside(r.real, target) {
+		return &Error{Path: path, Err: ErrOutsideRoot}
+	}
+	return nil
+}
+
+// openError turns an error of os.Root into an *Error with a sentinel when
+// it is one of the refusals.
+func (r *Root) openError(path string, err error) error {
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &Error{Path: path, Err: err}
+	case errors.As(err, &errno) && errno == syscall.ELOOP:
+		return &Error{Path: path, Err: ErrDanglingLink, Detail: "a loop of links"}
+	case strings.Contains(err.Error(), "escapes from parent"):
+		// os.Root's own refusal (its error is not exported): an absolute
+		// link, or one swapped in after checkLink.
+		return &Error{Path: path, Err: ErrOutsideRoot}
+	}
+	return &Error{Path: path, Err: err}
+}
+
+// inside reports whether target is dir or below it (both absolute, clean).
+func inside(dir, target string) bool {
+	if target == dir {
+		return true
+	}
+	if dir == string(filepath.Separator) {
+		return true
+	}
+	return strings.HasPrefix(target, dir+string(filepath.Separator))
+}
+
+// Kind names the type of a file mode for messages: "a named pipe", "a
+// device", "a folder".
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// ReadFile reads the file at path with its own folder as the tree: a
+// symbolic link is followed only to a file in that folder or below. It
+// refuses what Root.ReadFile refuses.
+func ReadFile(path string, maxSize int64) ([]byte, error) {
+	r, err := OpenRoot(filepath.Dir(path), maxSize)
+	if err != nil {
+		return nil, &Error{Path: path, Err: errors.Unwrap(err)}
+	}
+	defer r.Close()
+	data, err := r.ReadFile(filepath.Base(path))
+	var e *Error
+	if errors.As(err, &e) {
+		e.Path = path // as named, not re-joined
+	}
+	return data, err
+}
