@@ -108,6 +108,11 @@ type BackstageOptions struct {
 	// signed by a key of a JWKS, such as GitHub Actions OIDC tokens (a
 	// backend.auth.externalAccess entry of type jwks).
 	JWKS *BackstageJWKS
+	// GitHubActions, when set, makes the server also accept GitHub Actions
+	// OIDC tokens whose claims meet its restrictions (an externalAccess entry
+	// of type github-actions, examples/backstage/
+	// github-actions-token-handler.js). Not together with JWKS.
+	GitHubActions *BackstageGitHubActions
 	// GitHubAPIURL and GitHubToken point the github.com integration, and so
 	// the scaffolder's GitHub actions, at a stand-in (StartGitHub's URL and
 	// Token); empty means api.github.com and a dummy token.
@@ -457,7 +462,7 @@ func backstageEnviron(env []string) []string {
 			"STAGECREW_GUEST_USER", "STAGECREW_GITHUB_API_URL", "STAGECREW_GITHUB_TOKEN":
 			continue
 		}
-		if strings.HasPrefix(name, "STAGECREW_JWKS_") {
+		if strings.HasPrefix(name, "STAGECREW_JWKS_") || strings.HasPrefix(name, "STAGECREW_GHA_") {
 			continue
 		}
 		out = append(out, kv)

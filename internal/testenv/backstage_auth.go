@@ -2,7 +2,9 @@ package testenv
 
 // Callers of a test Backstage besides the static token: signed-in users
 // (the guest auth provider) and external callers with a JWT checked against
-// a JWKS (backend.auth.externalAccess type jwks, app-config.jwks.yaml).
+// a JWKS (backend.auth.externalAccess type jwks, app-config.jwks.yaml), or
+// GitHub Actions OIDC tokens checked by stagecrew's github-actions handler
+// (app-config.ghactions.yaml).
 
 import (
 	"encoding/json"
@@ -39,6 +41,70 @@ func OIDCJWKS(o *OIDC) *BackstageJWKS {
 	return &BackstageJWKS{URL: o.URL + "/.well-known/jwks", Issuer: o.URL, Audience: BackstageJWKSAudience, SubjectPrefix: "github"}
 }
 
+// BackstageGitHubActions configures the server's github-actions entry: the
+// handler of examples/backstage/github-actions-token-handler.js, which
+// verifies a token as the jwks entry does and then admits it only when its
+// claims meet every restriction set here. Lists match any of their entries;
+// an empty list is no restriction, except that RepositoryOwners or
+// RepositoryOwnerIDs must be set (the server does not start otherwise).
+type BackstageGitHubActions struct {
+	// URL is the JWKS document's URL.
+	URL string
+	// Issuer is the iss tokens must carry; empty means URL's origin.
+	Issuer string
+	// Audience is the aud tokens must carry; empty means
+	// BackstageJWKSAudience.
+	Audience string
+	// SubjectPrefix names the callers (external:PREFIX:SUB); empty means
+	// "github-actions".
+	SubjectPrefix string
+	// RepositoryOwners are repository_owner logins; RepositoryOwnerIDs are
+	// repository_owner_id values (which, unlike logins, are never reused).
+	RepositoryOwners, RepositoryOwnerIDs []string
+	// Repositories are OWNER/REPO names (the repository claim).
+	Repositories []string
+	// Environments are the job's deployment environments.
+	Environments []string
+	// WorkflowRefs and JobWorkflowRefs are workflow_ref and job_workflow_ref
+	// values, or prefixes of them ending in "@" or "/".
+	WorkflowRefs, JobWorkflowRefs []string
+}
+
+// OIDCGitHubActions is the BackstageGitHubActions of a local OIDC issuer
+// (its JWKS and issuer, audience BackstageJWKSAudience) restricted to the
+// repository owner of GitHubClaims by ID, "65". Tokens for the server are
+// o.Mint(BackstageJWKSAudience).
+func OIDCGitHubActions(o *OIDC) *BackstageGitHubActions {
+	return &BackstageGitHubActions{
+		URL: o.URL + "/.well-known/jwks", Issuer: o.URL, Audience: BackstageJWKSAudience,
+		RepositoryOwnerIDs: []string{"65"},
+	}
+}
+
+// env is node's environment for the github-actions entry (read by
+// test/backstage/index.js and app-config.ghactions.yaml).
+func (g *BackstageGitHubActions) env() []string {
+	env := []string{"STAGECREW_GHA_URL=" + g.URL}
+	for _, v := range []struct{ name, value string }{
+		{"ISSUER", g.Issuer},
+		{"AUDIENCE", g.Audience},
+		{"SUBJECT_PREFIX", g.SubjectPrefix},
+		{"REPOSITORY_OWNERS", strings.Join(g.RepositoryOwners, ",")},
+		{"REPOSITORY_OWNER_IDS", strings.Join(g.RepositoryOwnerIDs, ",")},
+		{"REPOSITORIES", strings.Join(g.Repositories, ",")},
+		{"ENVIRONMENTS", strings.Join(g.Environments, ",")},
+		{"WORKFLOW_REFS", strings.Join(g.WorkflowRefs, ",")},
+		{"JOB_WORKFLOW_REFS", strings.Join(g.JobWorkflowRefs, ",")},
+	} {
+		// Unset, not empty: Backstage leaves an option out when its
+		// ${VAR} is undefined.
+		if v.value != "" {
+			env = append(env, "STAGECREW_GHA_"+v.name+"="+v.value)
+		}
+	}
+	return env
+}
+
 // authEnv is node's environment for the options' auth and GitHub settings
 // (read by test/backstage/index.js).
 func (o BackstageOptions) authEnv() []string {
@@ -63,6 +129,9 @@ func (o BackstageOptions) authEnv() []string {
 		if j.SubjectPrefix != "" {
 			env = append(env, "STAGECREW_JWKS_SUBJECT_PREFIX="+j.SubjectPrefix)
 		}
+	}
+	if g := o.GitHubActions; g != nil {
+		env = append(env, g.env()...)
 	}
 	return env
 }

@@ -26,6 +26,20 @@
 //                                    not "backstage": see app-config.jwks.yaml)
 //     STAGECREW_JWKS_SUBJECT_PREFIX  callers become external:PREFIX:SUB
 //                                    (default github)
+//   STAGECREW_GHA_URL  when set, external callers may also present GitHub
+//                     Actions OIDC tokens signed by a key of this JWKS, checked
+//                     by examples/backstage/github-actions-token-handler.js
+//                     (an externalAccess entry of type github-actions,
+//                     app-config.ghactions.yaml; not together with
+//                     STAGECREW_JWKS_URL). Lists are comma-separated:
+//     STAGECREW_GHA_ISSUER          iss (default: the URL's origin)
+//     STAGECREW_GHA_AUDIENCE        aud (default stagecrew-backstage)
+//     STAGECREW_GHA_SUBJECT_PREFIX  (default github-actions)
+//     STAGECREW_GHA_REPOSITORY_OWNER_IDS, STAGECREW_GHA_REPOSITORY_OWNERS
+//                                   (one of them required),
+//     STAGECREW_GHA_REPOSITORIES, STAGECREW_GHA_ENVIRONMENTS,
+//     STAGECREW_GHA_WORKFLOW_REFS, STAGECREW_GHA_JOB_WORKFLOW_REFS  optional
+//                                   restrictions; unset means none
 //   STAGECREW_EXIT_ON_STDIN_EOF=1  exit when standard input closes: a Go
 //                     test binary that starts this with a pipe on stdin
 //                     takes the server down with it however it ends.
@@ -53,6 +67,21 @@ if (process.env.STAGECREW_JWKS_URL) {
   }
 }
 
+if (process.env.STAGECREW_GHA_URL) {
+  if (process.env.STAGECREW_JWKS_URL) {
+    // Lists do not merge across config files: each file repeats the whole
+    // externalAccess list, so only one of them can be added.
+    console.error('stagecrew-backstage: set STAGECREW_JWKS_URL or STAGECREW_GHA_URL, not both');
+    process.exit(1);
+  }
+  process.env.STAGECREW_GHA_ISSUER ??= new URL(process.env.STAGECREW_GHA_URL).origin;
+  process.env.STAGECREW_GHA_AUDIENCE ??= 'stagecrew-backstage';
+  process.env.STAGECREW_GHA_SUBJECT_PREFIX ??= 'github-actions';
+  for (const file of ['app-config.yaml', 'app-config.ghactions.yaml']) {
+    process.argv.push('--config', path.join(__dirname, file));
+  }
+}
+
 if (process.env.STAGECREW_EXIT_ON_STDIN_EOF === '1') {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.on('error', () => process.exit(0));
@@ -61,7 +90,26 @@ if (process.env.STAGECREW_EXIT_ON_STDIN_EOF === '1') {
 
 const { createBackend } = require('@backstage/backend-defaults');
 
+// requireAsOurs loads a module from outside this folder, such as the
+// examples users copy into their backend, as it stands, but resolving its
+// requires from here (test/backstage/node_modules), as it would from a
+// backend package's own folder. (Module._nodeModulePaths and _compile are
+// long-standing but undocumented Node internals.)
+function requireAsOurs(file) {
+  const Module = require('node:module');
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = Module._nodeModulePaths(__dirname);
+  m._compile(require('node:fs').readFileSync(file, 'utf8'), file);
+  m.loaded = true;
+  return m.exports;
+}
+
 const backend = createBackend();
+// The type github-actions external token handler of stagecrew's example,
+// always added: it only does something for an externalAccess entry of that
+// type (app-config.ghactions.yaml).
+backend.add(requireAsOurs(path.join(__dirname, '..', '..', 'examples', 'backstage', 'github-actions-token-handler.js')));
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
