@@ -3,28 +3,16 @@ package ecs
 import (
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
 )
 
-// Neutralise makes an untrusted string (a service event, a stopped reason, a
-// container's log line) safe to print in a GitHub Actions log: it cannot
-// start a workflow command ("::set-output", "::add-mask", "::stop-commands",
-// the legacy "##[" form) because every "::" and "##[" gets a zero-width space
-// in the middle, and it stays on one line (CR and LF become spaces), so it
-// cannot start a command on a line of its own either.
-func Neutralise(s string) string {
-	if !strings.ContainsAny(s, ":#\r\n") {
-		return s
-	}
-	s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
-	for strings.Contains(s, "::") {
-		s = strings.ReplaceAll(s, "::", ":\u200b:")
-	}
-	for strings.Contains(s, "##[") {
-		s = strings.ReplaceAll(s, "##[", "#\u200b#[")
-	}
-	return s
-}
+// Neutralise makes an untrusted string safe to print in a GitHub Actions
+// log.
+//
+// Deprecated: use logsafe.String, which it calls; kept while callers
+// outside this package move over.
+func Neutralise(s string) string { return logsafe.String(s) }
 
 // printer writes progress lines; a nil writer discards them.
 type printer struct{ w io.Writer }
@@ -37,8 +25,8 @@ func (p printer) linef(format string, args ...any) {
 	}
 	for i, a := range args {
 		if s, ok := a.(string); ok {
-			args[i] = Neutralise(s)
+			args[i] = logsafe.String(s)
 		}
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	fmt.Fprintln(p.w, logsafe.Line(fmt.Sprintf(format, args...)))
 }

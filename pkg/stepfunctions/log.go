@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
 )
 
 // Logger receives the runner's progress: lines, some of them inside a
@@ -20,38 +22,27 @@ type Logger interface {
 // a step): groups as ::group::/::endgroup:: commands, lines as plain text.
 //
 // Lines carry names, errors and causes from the execution history, which
-// whoever wrote the state machine or its tasks controls. The runner already
-// starts each line with a timestamp; ActionsLog additionally folds every
-// line break and control character into a space, puts "› " before a line
-// that would begin with "::" once leading space is trimmed (the runner trims
-// before parsing a command), and breaks up "##[" anywhere in the line (the
-// legacy command form) with a zero-width space, so no text from AWS can
-// become a command. Group titles get the same treatment and are escaped the
-// way the toolkit escapes command data.
+// whoever wrote the state machine or its tasks controls. Every line and
+// group title goes through package logsafe (the one neutraliser stagecrew
+// has): line breaks and other control characters are escaped, "::" and
+// "##[" are broken up, so no text from AWS can become a command. Group
+// titles are also escaped the way the toolkit escapes command data.
 type ActionsLog struct{ W io.Writer }
 
 // Group starts a collapsible group.
 func (l ActionsLog) Group(title string) {
-	fmt.Fprintf(l.W, "::group::%s\n", escapeData(noLegacy(oneLine(title))))
+	fmt.Fprintf(l.W, "::group::%s\n", escapeData(logsafe.String(title)))
 }
 
 // EndGroup ends the group.
 func (l ActionsLog) EndGroup() { fmt.Fprintln(l.W, "::endgroup::") }
 
 // Line writes one line of text.
-func (l ActionsLog) Line(text string) { fmt.Fprintln(l.W, safeLine(text)) }
+func (l ActionsLog) Line(text string) { fmt.Fprintln(l.W, logsafe.Line(text)) }
 
-// safeLine makes text one log line that the runner does not read as a
-// workflow command.
-func safeLine(text string) string {
-	s := noLegacy(oneLine(text))
-	if strings.HasPrefix(strings.TrimLeftFunc(s, unicode.IsSpace), "::") {
-		return "› " + s
-	}
-	return s
-}
-
-// oneLine replaces line breaks and other control characters with spaces.
+// oneLine replaces line breaks and other control characters with spaces,
+// so an error's cause reads as one sentence before it is clipped; the line
+// it ends up in still goes through logsafe.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
@@ -60,9 +51,6 @@ func oneLine(s string) string {
 		return r
 	}, s)
 }
-
-// noLegacy breaks up the legacy command marker "##[".
-func noLegacy(s string) string { return strings.ReplaceAll(s, "##[", "#\u200b#[") }
 
 // escapeData escapes workflow command data as @actions/core does.
 func escapeData(s string) string {

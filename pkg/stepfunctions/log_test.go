@@ -41,7 +41,7 @@ func TestNoWorkflowCommandInjection(t *testing.T) {
 			t.Errorf("line %d can act as a command: %q", i, line)
 		}
 	}
-	if lines[len(lines)-2] != "::group::a ::error::pwned" {
+	if lines[len(lines)-2] != `::group::a\n:`+"\u200b"+`:error:`+"\u200b"+`:pwned` {
 		t.Errorf("hostile group title: %q", lines[len(lines)-2])
 	}
 }
