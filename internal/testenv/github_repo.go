@@ -118,9 +118,31 @@ func (g *GitHubServer) SetRepositoryFiles(owner, repo, defaultBranch string, fil
 	defer g.mu.Unlock()
 	r := g.repoLocked(owner, repo, true)
 	r.defaultBranch = defaultBranch
+	return g.commitLocked(r, defaultBranch, files)
+}
+
+// PushBranch commits files as the new head of branch (a pull request's
+// branch, say) without making it the default branch; a repository created
+// here has "main" as its default. It returns the commit SHA.
+func (g *GitHubServer) PushBranch(owner, repo, branch string, files map[string]string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.repoLocked(owner, repo, true)
+	if r.defaultBranch == "" {
+		r.defaultBranch = "main"
+	}
+	withModes := make(map[string]GitHubFile, len(files))
+	for p, c := range files {
+		withModes[p] = GitHubFile{Content: c}
+	}
+	return g.commitLocked(r, branch, withModes)
+}
+
+// commitLocked writes files as a commit on top of branch. g.mu is held.
+func (g *GitHubServer) commitLocked(r *ghRepo, branch string, files map[string]GitHubFile) string {
 	root := r.writeTree(files)
 	var parent string
-	if prev, ok := r.branches[defaultBranch]; ok {
+	if prev, ok := r.branches[branch]; ok {
 		parent = "parent " + prev + "\n"
 	}
 	g.nextID++
@@ -128,7 +150,7 @@ func (g *GitHubServer) SetRepositoryFiles(owner, repo, defaultBranch string, fil
 	sig := fmt.Sprintf("Stagecrew Test <test@stagecrew.invalid> %d +0000", when)
 	commit := gitHash("commit", []byte(fmt.Sprintf("tree %s\n%sauthor %s\ncommitter %s\n\ncommit %d\n", root, parent, sig, sig, g.nextID)))
 	r.commits[commit] = root
-	r.branches[defaultBranch] = commit
+	r.branches[branch] = commit
 	return commit
 }
 
