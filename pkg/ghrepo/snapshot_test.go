@@ -28,6 +28,12 @@ func TestOpenAndReadFile(t *testing.T) {
 	if s.HTMLURL != "https://github.com/Acme/orders" {
 		t.Errorf("HTMLURL %q", s.HTMLURL)
 	}
+	if got, want := s.WebURL("deploy/a b#.yaml", 3), "https://github.com/Acme/orders/blob/"+first+"/deploy/a%20b%23.yaml#L3"; got != want {
+		t.Errorf("WebURL = %s, want %s", got, want)
+	}
+	if got, want := s.Location("deploy/prod/policy.yaml"), "Acme/orders@"+first+":deploy/prod/policy.yaml"; got != want {
+		t.Errorf("Location = %s, want %s", got, want)
+	}
 	for path, want := range map[string]string{
 		"catalog-info.yaml": "kind: Component\n", "./.github/stagecrew.yaml": "version: 1\n", "deploy/prod/policy.yaml": "nested: true\n",
 	} {
