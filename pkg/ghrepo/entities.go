@@ -110,15 +110,23 @@ func (s *Snapshot) catalogFiles(ctx context.Context) ([]*github.TreeEntry, int64
 	return files, total, nil
 }
 
-// blobs fetches the files' contents, Limits.Concurrency at a time; the
-// first error stops the rest.
+// blobs fetches the files' contents, Limits.Concurrency at a time, each
+// distinct blob once; the first error stops the rest.
 func (s *Snapshot) blobs(ctx context.Context, files []*github.TreeEntry) ([][]byte, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	first := map[string]int{} // blob SHA → index of the first file holding it
+	var fetch []int
+	for i, f := range files {
+		if _, ok := first[f.GetSHA()]; !ok {
+			first[f.GetSHA()] = i
+			fetch = append(fetch, i)
+		}
+	}
 	out := make([][]byte, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(s.opts.Limits.Concurrency, len(files)) {
+	for range min(s.opts.Limits.Concurrency, len(fetch)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -133,7 +141,7 @@ func (s *Snapshot) blobs(ctx context.Context, files []*github.TreeEntry) ([][]by
 		}()
 	}
 feed:
-	for i := range files {
+	for _, i := range fetch {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -144,6 +152,9 @@ feed:
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
+	}
+	for i, f := range files {
+		out[i] = out[first[f.GetSHA()]]
 	}
 	return out, nil
 }

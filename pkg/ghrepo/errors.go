@@ -15,6 +15,11 @@ var (
 	ErrUnauthorized = errors.New("GitHub refused the token")
 	// ErrForbidden: GitHub answered 403 for a reason other than a rate limit.
 	ErrForbidden = errors.New("GitHub refused access")
+	// ErrRateLimited: GitHub's rate limit was reached and does not reset
+	// within Retry.MaxDelay, or retries ran out while it lasted. The
+	// underlying *github.RateLimitError or *github.AbuseRateLimitError is
+	// wrapped too.
+	ErrRateLimited = errors.New("GitHub's rate limit was reached")
 	// ErrEmptyBranch: the default branch has no commit to read.
 	ErrEmptyBranch = errors.New("the default branch has no commits")
 	// ErrTruncated: GitHub truncated the tree listing (more than 100,000

@@ -95,14 +95,18 @@ func httpStatus(err error) int {
 	return 0
 }
 
-// classify wraps 401 and 403 answers with ErrUnauthorized and ErrForbidden;
+// classify wraps rate limits with ErrRateLimited, and other 401 and 403
+// answers with ErrUnauthorized and ErrForbidden;
 // other errors (404s included: what they mean depends on the call) are
 // returned as they are.
 func classify(err error) error {
 	var limit *github.RateLimitError
+	if errors.As(err, &limit) {
+		return fmt.Errorf("%w (%d requests an hour; it resets at %s): %w", ErrRateLimited, limit.Rate.Limit, limit.Rate.Reset.UTC().Format(time.RFC3339), err)
+	}
 	var abuse *github.AbuseRateLimitError
-	if errors.As(err, &limit) || errors.As(err, &abuse) {
-		return err
+	if errors.As(err, &abuse) {
+		return fmt.Errorf("%w (secondary limit; retry after %v): %w", ErrRateLimited, abuse.GetRetryAfter(), err)
 	}
 	switch httpStatus(err) {
 	case http.StatusUnauthorized:
