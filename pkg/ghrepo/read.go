@@ -32,41 +32,40 @@ func (s *Snapshot) ReadFile(ctx context.Context, path string) ([]byte, error) {
 	}
 	segs := strings.Split(clean, "/")
 	treeSHA := s.Tree
+	var found *github.TreeEntry
 	for i, seg := range segs {
+		if i > 0 {
+			if found.GetType() != "tree" {
+				return nil, s.errorf("read", clean, fmt.Errorf("%w: %q is not a folder", fs.ErrNotExist, strings.Join(segs[:i], "/")))
+			}
+			treeSHA = found.GetSHA()
+		}
 		dir := strings.Join(segs[:i], "/")
 		t, err := s.listTree(ctx, treeSHA, dir)
 		if err != nil {
 			return nil, err
 		}
-		var found *github.TreeEntry
+		found = nil
 		for _, e := range t.Entries {
 			if e.GetPath() == seg {
 				found = e
 				break
 			}
 		}
-		here := strings.Join(segs[:i+1], "/")
-		switch {
-		case found == nil && t.GetTruncated():
-			return nil, s.errorf("read", here, fmt.Errorf("%w: folder %q", ErrTruncated, dir))
-		case found == nil:
-			return nil, s.errorf("read", clean, fmt.Errorf("%w: no %q in the default branch", fs.ErrNotExist, here))
-		case i < len(segs)-1:
-			if found.GetType() != "tree" {
-				return nil, s.errorf("read", clean, fmt.Errorf("%w: %q is not a folder", fs.ErrNotExist, here))
+		if found == nil {
+			if t.GetTruncated() {
+				return nil, s.errorf("read", clean, fmt.Errorf("%w: folder %q", ErrTruncated, dir))
 			}
-			treeSHA = found.GetSHA()
-			continue
+			return nil, s.errorf("read", clean, fmt.Errorf("%w: no %q in the default branch", fs.ErrNotExist, strings.Join(segs[:i+1], "/")))
 		}
-		if err := regular(found); err != nil {
-			return nil, s.errorf("read", clean, err)
-		}
-		if size := int64(found.GetSize()); size > s.opts.Limits.MaxFileSize {
-			return nil, s.errorf("read", clean, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrTooLarge, size, s.opts.Limits.MaxFileSize))
-		}
-		return s.blob(ctx, clean, found.GetSHA())
 	}
-	panic("unreachable")
+	if err := regular(found); err != nil {
+		return nil, s.errorf("read", clean, err)
+	}
+	if size := int64(found.GetSize()); size > s.opts.Limits.MaxFileSize {
+		return nil, s.errorf("read", clean, fmt.Errorf("%w: %d bytes, more than the limit of %d", ErrTooLarge, size, s.opts.Limits.MaxFileSize))
+	}
+	return s.blob(ctx, clean, found.GetSHA())
 }
 
 // regular refuses tree entries that are not plain files.
