@@ -215,3 +215,45 @@ spec:
 	// component:default/payments
 	// catalog-info.yaml:7:1: spec.owner: is required for kind Component
 }
+
+// TestDecodeDocumentLimit: 8 MiB of "---" lines is two million empty
+// documents; the decoder stops at the limit with an error that says so,
+// and DecodeEach hands documents over one at a time and stops when told.
+func TestDecodeDocumentLimit(t *testing.T) {
+	text := strings.Repeat("---\n", 50) + "---\nkind: A\n"
+	_, err := catalog.Decode("f.yaml", []byte(text), catalog.DecodeOptions{MaxDocuments: 10})
+	var de *catalog.DecodeError
+	if !errors.As(err, &de) || !errors.Is(err, catalog.ErrTooManyDocuments) || de.File != "f.yaml" || de.Line != 11 {
+		t.Fatalf("Decode of 51 documents with a limit of 10: %v", err)
+	}
+	docs, err := catalog.Decode("f.yaml", []byte(text), catalog.DecodeOptions{})
+	if err != nil || len(docs) != 1 || docs[0].Source.Document != 50 {
+		t.Fatalf("Decode within the default limit: %d docs, %v", len(docs), err)
+	}
+	many := strings.Repeat("---\nkind: A\nmetadata: {name: a}\n", 5)
+	seen := 0
+	err = catalog.DecodeEach("f.yaml", []byte(many), catalog.DecodeOptions{}, func(d catalog.Document) bool {
+		seen++
+		return seen < 3
+	})
+	if err != nil || seen != 3 {
+		t.Fatalf("DecodeEach stopped after %d documents, %v; want 3", seen, err)
+	}
+}
+
+// TestDecodeItemLimit: one document of a long flow list is refused before
+// it is parsed; the documents before it are still read.
+func TestDecodeItemLimit(t *testing.T) {
+	text := "kind: A\nmetadata: {name: a}\n---\nkind: B\nspec:\n  dependsOn: [" + strings.Repeat("a,", 200) + "]\n"
+	docs, err := catalog.Decode("f.yaml", []byte(text), catalog.DecodeOptions{MaxItems: 100})
+	var de *catalog.DecodeError
+	if !errors.As(err, &de) || !errors.Is(err, catalog.ErrDocumentTooLarge) || de.Line != 3 {
+		t.Fatalf("Decode: %v, want ErrDocumentTooLarge at line 3", err)
+	}
+	if len(docs) != 1 || docs[0].Entity == nil || docs[0].Entity.Kind != "A" {
+		t.Fatalf("documents before the large one: %+v", docs)
+	}
+	if _, err := catalog.Decode("f.yaml", []byte(text), catalog.DecodeOptions{}); err != nil {
+		t.Fatalf("within the default limit: %v", err)
+	}
+}

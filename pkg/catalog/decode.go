@@ -21,6 +21,15 @@ const (
 	// DefaultMaxAliasNodes caps how many nodes alias expansion may produce in
 	// one document, so an alias bomb fails fast instead of eating memory.
 	DefaultMaxAliasNodes = 10_000
+	// DefaultMaxDocuments caps the YAML documents of one file, empty ones
+	// included. A file of 8 MiB of "---" lines holds two million; a catalog
+	// file of generated users or groups holds a few thousand.
+	DefaultMaxDocuments = 20_000
+	// DefaultMaxItems caps the lines and flow-collection items ("," "["
+	// "{") of one document, a bound on its nodes: a document's tree takes
+	// a few hundred bytes a node, and one document of 8 MiB of "a," would
+	// hold four million.
+	DefaultMaxItems = 100_000
 )
 
 // Sentinel errors matched with errors.Is on a *DecodeError.
@@ -31,6 +40,11 @@ var (
 	ErrDuplicate   = errors.New("duplicate key")
 	ErrAliasBomb   = errors.New("alias expansion limit exceeded")
 	ErrNotMapping  = errors.New("document is not a mapping")
+	// ErrTooManyDocuments: the file holds more than MaxDocuments documents.
+	ErrTooManyDocuments = errors.New("too many documents")
+	// ErrDocumentTooLarge: a document holds more than MaxItems lines and
+	// flow items.
+	ErrDocumentTooLarge = errors.New("document too large")
 )
 
 // DecodeError is a problem reading a catalog file, with the place it happened.
@@ -60,26 +74,45 @@ type Document struct {
 type DecodeOptions struct {
 	MaxFileSize   int64 // bytes; DefaultMaxFileSize when zero
 	MaxAliasNodes int   // DefaultMaxAliasNodes when zero
+	// MaxDocuments caps the YAML documents of one file, empty ones
+	// included; DefaultMaxDocuments when zero.
+	MaxDocuments int
+	// MaxItems caps the lines and flow-collection items of one document;
+	// DefaultMaxItems when zero.
+	MaxItems int
 }
 
 // Decode reads every entity of a multi-document YAML file. A problem with one
 // document is reported in that Document and the others are still returned;
 // a problem with the file as a whole (too large, not UTF-8, a syntax error
-// that stops the YAML stream) is returned as a *DecodeError after the
-// documents read before it. Empty (null) documents are skipped, as Backstage
-// skips them.
+// that stops the YAML stream, too many documents) is returned as a
+// *DecodeError after the documents read before it. Empty (null) documents
+// are skipped, as Backstage skips them.
 func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
+	var docs []Document
+	err := DecodeEach(file, data, opts, func(d Document) bool {
+		docs = append(docs, d)
+		return true
+	})
+	return docs, err
+}
+
+// DecodeEach is Decode handing each document to fn as soon as it is read,
+// so that a caller that checks and drops documents holds one at a time:
+// memory then follows the largest document, not the file. It stops early
+// when fn returns false, returning nil.
+func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) bool) error {
 	maxSize := opts.MaxFileSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
 	if int64(len(data)) > maxSize {
-		return nil, &DecodeError{Position: Position{File: file}, Err: ErrTooLarge,
+		return &DecodeError{Position: Position{File: file}, Err: ErrTooLarge,
 			Msg: fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), maxSize)}
 	}
 	if !utf8.Valid(data) {
 		line, col := invalidUTF8At(data)
-		return nil, &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8,
+		return &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8,
 			Msg: "file is not valid UTF-8"}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
@@ -90,17 +123,70 @@ func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
 	if d.maxAlias <= 0 {
 		d.maxAlias = DefaultMaxAliasNodes
 	}
-	roots, err := parseDocuments(data)
-	var docs []Document
-	for index, root := range roots {
-		if doc := d.document(root, index, versions); doc != nil {
-			docs = append(docs, *doc)
+	maxDocs := opts.MaxDocuments
+	if maxDocs <= 0 {
+		maxDocs = DefaultMaxDocuments
+	}
+	maxItems := opts.MaxItems
+	if maxItems <= 0 {
+		maxItems = DefaultMaxItems
+	}
+	// A document too large is cut off before parsing: the documents before
+	// it are read, then its error is returned.
+	var tooLarge *DecodeError
+	if cut, line, ok := oversizedDocument(data, maxItems); ok {
+		data = data[:cut]
+		tooLarge = &DecodeError{Position: Position{File: file, Line: line}, Err: ErrDocumentTooLarge,
+			Msg: fmt.Sprintf("the document starting here holds more than %d lines and list items; stopped reading the file here", maxItems)}
+	}
+	index := 0
+	var tooMany *DecodeError
+	err := parseEach(data, func(root *yaml.Node) bool {
+		if index >= maxDocs {
+			tooMany = &DecodeError{Position: Position{File: file, Line: root.Line}, Err: ErrTooManyDocuments,
+				Msg: fmt.Sprintf("file holds more than %d YAML documents; stopped reading it here", maxDocs)}
+			return false
+		}
+		doc := d.document(root, index, versions)
+		index++
+		return doc == nil || fn(*doc)
+	})
+	switch {
+	case tooMany != nil:
+		return tooMany
+	case err != nil:
+		return d.syntaxError(err)
+	case tooLarge != nil:
+		return tooLarge
+	}
+	return nil
+}
+
+// oversizedDocument finds the first document of data (documents split at
+// "---" lines) with more than limit lines and flow items (",", "[", "{"),
+// an upper bound on half its nodes. It returns the offset and line where
+// that document starts.
+func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
+	start, startLine, items, lineNo := 0, 1, 0, 1
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '\n':
+			items++
+			lineNo++
+			if rest := data[i+1:]; bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == ' ' || rest[3] == '\n' || rest[3] == '\r' || rest[3] == '\t') {
+				if items > limit {
+					return start, startLine, true
+				}
+				start, startLine, items = i+1, lineNo, 0
+			}
+		case ',', '[', '{':
+			items++
 		}
 	}
-	if err != nil {
-		return docs, d.syntaxError(err)
+	if items > limit {
+		return start, startLine, true
 	}
-	return docs, nil
+	return 0, 0, false
 }
 
 // parseDocuments parses every document of data into a DocumentNode, with
@@ -108,38 +194,109 @@ func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
 // On a syntax error it returns the documents before it and the error, as
 // yaml.v3 reports them for the whole of data.
 func parseDocuments(data []byte) ([]*yaml.Node, error) {
-	roots, n := fastDocuments(data)
+	var roots []*yaml.Node
+	err := parseEach(data, func(r *yaml.Node) bool {
+		roots = append(roots, r)
+		return true
+	})
+	return roots, err
+}
+
+// errStopped is how parseEach's callback stops yamlEach.
+var errStopped = errors.New("stopped")
+
+// parseEach is parseDocuments handing each root to fn in order, as soon as
+// it is parsed; it stops early, returning nil, when fn returns false. After
+// a syntax error in the part yaml.v3 reads, the error is the one yaml.v3
+// reports for the whole of data, with its lines and context.
+//
+// The fast parser's documents are handed over one behind: yaml.v3 scans a
+// few tokens ahead, so a scanner error at the start of the text the fast
+// parser left can keep yaml.v3 from returning the document before it, and
+// then that document is not handed over, as yaml.v3 alone would not.
+func parseEach(data []byte, fn func(*yaml.Node) bool) error {
+	var held *yaml.Node
+	fastCount := 0
+	n, stopped := fastEach(data, func(r *yaml.Node) bool {
+		fastCount++
+		if held != nil && !fn(held) {
+			held = nil
+			return false
+		}
+		held = r
+		return true
+	})
+	if stopped {
+		return nil
+	}
 	if n == len(data) {
-		return roots, nil
+		if held != nil {
+			fn(held)
+		}
+		return nil
 	}
-	rest, err := yamlDocuments(data[n:])
-	if err != nil && n > 0 {
-		// Report the error with the lines and context of the whole file.
-		return yamlDocuments(data)
-	}
-	if shift := bytes.Count(data[:n], []byte("\n")); shift > 0 {
-		for _, r := range rest {
+	shift := bytes.Count(data[:n], []byte("\n"))
+	err := yamlEach(data[n:], func(r *yaml.Node) bool {
+		if held != nil {
+			h := held
+			held = nil
+			if !fn(h) {
+				return false
+			}
+		}
+		if shift > 0 {
 			shiftLines(r, shift)
 		}
+		return fn(r)
+	})
+	if errors.Is(err, errStopped) {
+		return nil
 	}
-	return append(roots, rest...), err
+	if err != nil && n > 0 {
+		// Report the error with the lines and context of the whole file;
+		// the documents before it were handed over already, but for one
+		// the fast parser read that yaml.v3 does not return.
+		whole := 0
+		err = yamlEach(data, func(*yaml.Node) bool { whole++; return true })
+		if held != nil && whole >= fastCount && !fn(held) {
+			return nil
+		}
+		return err
+	}
+	if held != nil {
+		fn(held) // the rest held no document
+	}
+	return err
 }
 
 // yamlDocuments parses the documents of data with yaml.v3, up to the first
 // syntax error.
 func yamlDocuments(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var roots []*yaml.Node
+	err := yamlEach(data, func(r *yaml.Node) bool {
+		roots = append(roots, r)
+		return true
+	})
+	return roots, err
+}
+
+// yamlEach parses the documents of data with yaml.v3 one at a time, handing
+// each to fn, up to the first syntax error; errStopped when fn returns
+// false.
+func yamlEach(data []byte, fn func(*yaml.Node) bool) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		root := new(yaml.Node)
 		err := dec.Decode(root)
 		if errors.Is(err, io.EOF) {
-			return roots, nil
+			return nil
 		}
 		if err != nil {
-			return roots, err
+			return err
 		}
-		roots = append(roots, root)
+		if !fn(root) {
+			return errStopped
+		}
 	}
 }
 

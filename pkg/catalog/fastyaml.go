@@ -54,20 +54,33 @@ var fastYAML = true
 // less than len(data), data[n:] starts at a "---" line and holds the
 // documents the fast parser could not read.
 func fastDocuments(data []byte) (roots []*yaml.Node, n int) {
+	n, _ = fastEach(data, func(root *yaml.Node) bool {
+		roots = append(roots, root)
+		return true
+	})
+	return roots, n
+}
+
+// fastEach is fastDocuments handing each root to fn as soon as it is
+// parsed, so only the documents fn keeps stay in memory. It stops early,
+// with stopped set, when fn returns false.
+func fastEach(data []byte, fn func(root *yaml.Node) bool) (n int, stopped bool) {
 	if !fastYAML {
-		return nil, 0
+		return 0, false
 	}
 	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data)}
 	for index := 0; ; index++ {
 		start := p.pos
 		root, ok := p.document(index)
 		if !ok {
-			return roots, start
+			return start, false
 		}
 		if root == nil {
-			return roots, len(data)
+			return len(data), false
 		}
-		roots = append(roots, root)
+		if !fn(root) {
+			return p.pos, true
+		}
 	}
 }
 
@@ -82,6 +95,10 @@ type fastParser struct {
 	line  int
 	limit int // offset of the first byte the fast parser does not accept
 	depth int
+
+	// column's memo: colRunes characters lie between colLine (a line's
+	// first byte) and colOff.
+	colLine, colOff, colRunes int
 
 	// To save allocations, nodes and Content slices are handed out from
 	// blocks, and the children of the collections being parsed wait on a
@@ -219,8 +236,16 @@ func (p *fastParser) atEnd() bool { return p.eof() || p.marker("---") }
 
 // column returns the 1-based column, in characters, of offset off on the
 // current line.
+// Offsets on a line are asked for in increasing order, so the count goes
+// on from the last answer: a long line of flow items costs linear time,
+// not quadratic.
 func (p *fastParser) column(off int) int {
-	return utf8.RuneCountInString(p.src[p.pos:off]) + 1
+	if p.colLine != p.pos || off < p.colOff {
+		p.colLine, p.colOff, p.colRunes = p.pos, p.pos, 0
+	}
+	p.colRunes += utf8.RuneCountInString(p.src[p.colOff:off])
+	p.colOff = off
+	return p.colRunes + 1
 }
 
 // restIsComment reports whether the current line holds only spaces and
