@@ -2,6 +2,8 @@ package logsafe
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -129,4 +131,27 @@ func FuzzString(f *testing.F) {
 			t.Fatalf("Line(%q) = %q", s, l)
 		}
 	})
+}
+
+func TestJSONKeepsTheValue(t *testing.T) {
+	for _, h := range hostile {
+		if !utf8.ValidString(h) {
+			continue
+		}
+		in, _ := json.MarshalIndent(map[string]any{"file": h, h: []string{h, "::", "x"}}, "", "  ")
+		got := JSON(in)
+		var back, want any
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("JSON(%q) is not JSON: %v\n%s", h, err, got)
+		}
+		json.Unmarshal(in, &want)
+		if !reflect.DeepEqual(back, want) {
+			t.Errorf("JSON(%q) changed the value: %v", h, back)
+		}
+		for _, line := range strings.Split(string(got), "\n") {
+			if reason := unsafeOutput(line); reason != "" {
+				t.Errorf("JSON(%q) line %q: %s", h, line, reason)
+			}
+		}
+	}
 }
