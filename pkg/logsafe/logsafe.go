@@ -3,6 +3,7 @@ package logsafe
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,7 +22,10 @@ const zwsp = "\u200b"
 //     of the value can start a workflow command, wherever it lands.
 //
 // Text without any of these is returned unchanged.
-func String(s string) string {
+func String(s string) string { return escape(s, true) }
+
+// escape is String; with colons false it leaves "::" alone.
+func escape(s string, colons bool) string {
 	if clean(s) {
 		return s
 	}
@@ -34,7 +38,7 @@ func String(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case unsafeRune(r):
 			writeEscape(&b, r)
-		case r == ':' && strings.HasPrefix(s[i+1:], ":"):
+		case colons && r == ':' && strings.HasPrefix(s[i+1:], ":"):
 			b.WriteString(":" + zwsp)
 		case r == '#' && strings.HasPrefix(s[i+1:], "#["):
 			b.WriteString("#" + zwsp)
@@ -104,17 +108,15 @@ func writeEscape(b *strings.Builder, r rune) {
 	}
 }
 
-// Line makes one whole line safe when its start is not trusted (it may
-// begin with outside text): String's rules, and "› " in front when the line
-// would begin with "::" once leading white space is trimmed, as the runner
-// trims it. Use String for values put into a trusted format; use Line (or
-// Writer) when the whole line is outside text.
+// Line makes one whole line safe when any of it may be outside text:
+// String's escapes and "##[" broken up, but "::" inside the line is kept
+// (an IAM role ARN has one; the runner reads a command only at the start of
+// a line), and "› " goes in front when the line would begin with "::" once
+// leading white space is trimmed, as the runner trims it. Use String for
+// values that a format puts anywhere, Line (or Writer) for whole lines.
 func Line(s string) string {
-	s = String(s)
-	if strings.HasPrefix(strings.TrimLeft(s, " \t"), ":") {
-		// A value ending in ":" after one starting with ":" is already
-		// broken up; a lone leading ":" is marked so that two values
-		// written side by side cannot join into "::".
+	s = escape(s, false)
+	if strings.HasPrefix(strings.TrimLeftFunc(s, unicode.IsSpace), "::") {
 		return "› " + s
 	}
 	return s
