@@ -12,6 +12,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
 )
 
 // Exit codes are a contract with scripts and CI.
@@ -87,7 +89,7 @@ func Main(ctx context.Context, streams *IOStreams, env Env, args []string) int {
 					return ExitOK
 				}
 			}
-			fmt.Fprintf(streams.ErrOut, "stagecrew: unknown command %q\n", args[1])
+			fmt.Fprintln(streams.ErrOut, logsafe.Line(fmt.Sprintf("stagecrew: unknown command %q", logsafe.Clip(args[1], 200))))
 			return ExitUsage
 		}
 		printHelp(streams.Out, cmds)
@@ -109,7 +111,7 @@ func Main(ctx context.Context, streams *IOStreams, env Env, args []string) int {
 			return exitCode(streams.ErrOut, err)
 		}
 	}
-	fmt.Fprintf(streams.ErrOut, "stagecrew: unknown command %q; run 'stagecrew help' for the list\n", args[0])
+	fmt.Fprintln(streams.ErrOut, logsafe.Line(fmt.Sprintf("stagecrew: unknown command %q; run 'stagecrew help' for the list", logsafe.Clip(args[0], 200))))
 	return ExitUsage
 }
 
@@ -131,12 +133,19 @@ func exitCode(w io.Writer, err error) int {
 	return ExitInvalid
 }
 
+// maxErrorLen bounds an error line: messages carry names from files and
+// arguments, and one of them can be megabytes long.
+const maxErrorLen = 2000
+
+// printError writes err as one line. Its message carries outside text
+// (file and entity names, values), so the line goes through logsafe: no
+// line break, control character or workflow command gets out.
 func printError(w io.Writer, err error) {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "stagecrew") {
 		msg = "stagecrew: " + msg
 	}
-	fmt.Fprintln(w, msg)
+	fmt.Fprintln(w, logsafe.Line(logsafe.Clip(msg, maxErrorLen)))
 }
 
 func printHelp(w io.Writer, cmds []*Command) {

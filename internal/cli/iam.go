@@ -11,6 +11,8 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/annotations"
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/iam"
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
 
 // IAMOptions are the inputs and dependencies of 'stagecrew iam trust-policy'
@@ -122,36 +124,54 @@ func invalidf(format string, args ...any) error {
 // resolved targets.
 func loadIAMEntity(opts *IAMOptions) (*catalog.Entity, annotations.Environment, *annotations.Targets, error) {
 	var zero annotations.Environment
-	data, err := os.ReadFile(opts.EntityFile)
+	data, err := safefile.ReadFile(opts.EntityFile, catalog.DefaultMaxFileSize)
 	if err != nil {
-		return nil, zero, nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %w", opts.EntityFile, errors.Unwrap(err))}
+		return nil, zero, nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %s", opts.EntityFile, readProblem(err))}
 	}
-	docs, err := catalog.Decode(opts.EntityFile, data, catalog.DecodeOptions{})
+	// One document at a time; only the first match and a few names for the
+	// message are kept, however many entities the file holds.
+	const maxNames = 10
+	var (
+		first   *catalog.Entity
+		matches int
+		names   []string
+		docErr  error
+	)
+	err = catalog.DecodeEach(opts.EntityFile, data, catalog.DecodeOptions{}, func(d catalog.Document) bool {
+		if d.Err != nil {
+			docErr = d.Err
+			return false
+		}
+		if opts.Name == "" || strings.EqualFold(d.Entity.Metadata.Name, opts.Name) {
+			matches++
+			if first == nil {
+				first = d.Entity
+			}
+			if len(names) < maxNames {
+				names = append(names, d.Entity.Metadata.Name)
+			}
+		}
+		return true
+	})
+	if docErr != nil {
+		return nil, zero, nil, &ExitError{Code: ExitUsage, Err: docErr}
+	}
 	if err != nil {
 		return nil, zero, nil, &ExitError{Code: ExitUsage, Err: err}
 	}
-	var found []*catalog.Entity
-	for _, d := range docs {
-		if d.Err != nil {
-			return nil, zero, nil, &ExitError{Code: ExitUsage, Err: d.Err}
-		}
-		if opts.Name == "" || strings.EqualFold(d.Entity.Metadata.Name, opts.Name) {
-			found = append(found, d.Entity)
-		}
-	}
 	switch {
-	case len(found) == 0 && opts.Name != "":
+	case matches == 0 && opts.Name != "":
 		return nil, zero, nil, usageErrorf("%s holds no entity named %q", opts.EntityFile, opts.Name)
-	case len(found) == 0:
+	case matches == 0:
 		return nil, zero, nil, usageErrorf("%s holds no entity", opts.EntityFile)
-	case len(found) > 1:
-		var names []string
-		for _, e := range found {
-			names = append(names, e.Metadata.Name)
+	case matches > 1:
+		list := strings.Join(names, ", ")
+		if matches > len(names) {
+			list += fmt.Sprintf(" and %d more", matches-len(names))
 		}
-		return nil, zero, nil, usageErrorf("%s holds %d entities (%s); choose one with --name", opts.EntityFile, len(found), strings.Join(names, ", "))
+		return nil, zero, nil, usageErrorf("%s holds %d entities (%s); choose one with --name", opts.EntityFile, matches, list)
 	}
-	e := found[0]
+	e := first
 	targets, err := annotations.Read(e)
 	if err != nil {
 		return nil, zero, nil, &ExitError{Code: ExitInvalid, Err: err}
@@ -228,9 +248,9 @@ func IAMPermissionsRun(_ context.Context, opts *IAMOptions) error {
 				return invalidf("%s: %s: %v", e.Ref(), annotations.KeyTaskDefinition, err)
 			}
 		}
-		data, err := os.ReadFile(path)
+		data, err := safefile.ReadFile(path, catalog.DefaultMaxFileSize)
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %s", path, readProblem(err))}
 		}
 		td, err := iam.ParseTaskDefinition(data)
 		if err != nil {
@@ -273,6 +293,8 @@ func printPolicy(streams *IOStreams, doc *iam.Document, validate func([]byte) er
 	if err := validate(b); err != nil {
 		return invalidf("generated policy does not validate: %v", err)
 	}
-	_, err = streams.Out.Write(b)
+	// The policy holds values from the entity file (the repository slug,
+	// ARNs): written so that none can act as a workflow command.
+	_, err = streams.Out.Write(logsafe.JSON(b))
 	return err
 }

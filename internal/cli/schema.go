@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 	"github.com/stagecrew/stagecrew/pkg/scaffolder"
 	"github.com/stagecrew/stagecrew/templates"
 	"io/fs"
@@ -149,7 +150,9 @@ func SchemaRun(ctx context.Context, opts *SchemaOptions) error {
 	for _, f := range files {
 		path := filepath.Join(opts.Root, filepath.FromSlash(f.Path))
 		if opts.Check {
-			old, err := os.ReadFile(path)
+			// Read safely: a named pipe or a link to a device in its place
+			// must not hang the check.
+			old, err := safefile.ReadFile(path, 64<<20)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				stale = append(stale, f.Path+" (missing)")

@@ -2,10 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/scaffolder"
@@ -50,49 +47,84 @@ required names existing properties, and if: expressions parse.`,
 
 // TemplateLintRun lints the templates under opts.Paths.
 func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
-	files, err := collectFiles(opts.Paths)
+	set, err := collectFiles(ctx, opts.Paths)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	defer set.Close()
 	rep := &ValidateReport{Findings: []Finding{}}
-	for _, f := range files {
+	for _, f := range set.files {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		data, err := os.ReadFile(f.path)
+		data, err := f.read()
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %w", f.path, errors.Unwrap(err))}
+			rep.Files++
+			rep.Findings = append(rep.Findings, unreadableFinding(f, err))
+			continue
 		}
 		if !f.explicit && !looksLikeCatalog(data) {
 			continue
 		}
-		problems, n, err := scaffolder.Lint(f.path, data)
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
+		// scaffolder.Lint, one document at a time: memory follows the
+		// largest document, not the file.
+		var found []Finding
+		n := 0
+		keep := func(f Finding) {
+			if len(found) < maxFileFindings {
+				found = append(found, clipFinding(f))
+			} else {
+				rep.Omitted++
+			}
 		}
-		if n == 0 && len(problems) == 0 {
+		fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{}, func(d catalog.Document) bool {
+			switch {
+			case d.Err != nil:
+				keep(decodeFinding(d.Err))
+			case d.Entity.Kind == catalog.KindTemplate:
+				n++
+				for _, p := range scaffolder.LintEntity(d.Entity) {
+					keep(problemFinding(p))
+				}
+			}
+			return true
+		})
+		if fileErr != nil {
+			keep(decodeFinding(fileErr))
+		}
+		if n == 0 && len(found) == 0 {
 			continue
 		}
 		rep.Files++
 		rep.Entities += n
-		for _, p := range problems {
-			rep.Findings = append(rep.Findings, problemFinding(p))
+		for _, f := range found {
+			if len(rep.Findings) == maxFindings {
+				rep.Omitted++
+				continue
+			}
+			rep.Findings = append(rep.Findings, f)
 		}
 	}
-	rep.Errors = len(rep.Findings)
+	for _, f := range rep.Findings {
+		if f.Severity == "error" {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+	}
+	rep.Errors += rep.Omitted
 	if opts.Env("GITHUB_ACTIONS") == "true" {
 		writeAnnotations(opts.IO, opts.Env, rep.Findings, "stagecrew template lint")
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(opts.IO.Out, rep); err != nil {
 			return err
 		}
 	} else {
 		for _, f := range rep.Findings {
 			writeFinding(opts.IO.Out, f)
 		}
+		writeOmitted(opts.IO.Out, rep.Omitted)
 		mark := "✓"
 		if rep.Errors > 0 {
 			mark = "✗"

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
 	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
 )
 
 // ValidateOptions are the inputs and dependencies of 'stagecrew validate'.
@@ -82,15 +81,19 @@ type ValidateReport struct {
 	Errors   int       `json:"errors"`
 	Warnings int       `json:"warnings"`
 	Findings []Finding `json:"findings"`
+	// Omitted counts the findings (in Errors and Warnings) not listed:
+	// past 1,000 in one file or 10,000 in all.
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // ValidateRun validates every entity under opts.Paths.
 func ValidateRun(ctx context.Context, opts *ValidateOptions) error {
-	files, err := collectFiles(opts.Paths)
+	set, err := collectFiles(ctx, opts.Paths)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	results, err := decodeAll(ctx, files)
+	defer set.Close()
+	results, err := decodeAll(ctx, set.files)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -104,12 +107,6 @@ func ValidateRun(ctx context.Context, opts *ValidateOptions) error {
 	return nil
 }
 
-// catalogFile is one file named on the command line or found in a folder.
-type catalogFile struct {
-	path     string
-	explicit bool // named directly: read it even if it holds no entity
-}
-
 // fileResult is what one file contributed: its findings and a compact
 // summary of each valid entity for the checks across files. Entities
 // themselves are dropped as soon as their file is checked, so memory stays
@@ -120,6 +117,38 @@ type fileResult struct {
 	entities []entitySummary
 	valid    int
 	invalid  int
+	// Findings past maxFileFindings are counted, not kept.
+	omittedErrors, omittedWarnings int
+}
+
+// Caps that keep memory and output in proportion however hostile the
+// files: findings kept for one file and for the whole run (the rest are
+// counted and summarised), and the characters of one finding's values.
+const (
+	maxFileFindings = 1000
+	maxFindings     = 10_000
+	maxValueLen     = 300
+)
+
+// add keeps f, clipped, or counts it once the file has maxFileFindings.
+func (r *fileResult) add(f Finding) {
+	if len(r.findings) >= maxFileFindings {
+		if f.Severity == "error" {
+			r.omittedErrors++
+		} else {
+			r.omittedWarnings++
+		}
+		return
+	}
+	r.findings = append(r.findings, clipFinding(f))
+}
+
+// clipFinding cuts the values of f that come from the files.
+func clipFinding(f Finding) Finding {
+	f.Entity = logsafe.Clip(f.Entity, maxValueLen)
+	f.Field = logsafe.Clip(f.Field, maxValueLen)
+	f.Message = logsafe.Clip(f.Message, 3*maxValueLen)
+	return f
 }
 
 type entitySummary struct {
@@ -137,63 +166,6 @@ type refUse struct {
 	pos   catalog.Position
 	key   string // canonical ref of the target
 	ref   string
-}
-
-// skipDirs are never searched: dependencies, and "skeleton" folders, which by
-// Backstage convention hold templated files that are not YAML until rendered.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true, "skeleton": true}
-
-func collectFiles(paths []string) ([]catalogFile, error) {
-	var out []catalogFile
-	seen := map[string]bool{}
-	addFile := func(p string, explicit bool) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, catalogFile{path: p, explicit: explicit})
-		}
-	}
-	for _, p := range paths {
-		matches := []string{p}
-		if strings.ContainsAny(p, "*?[") {
-			m, err := filepath.Glob(p)
-			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %w", p, err)
-			}
-			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no file matches", p)
-			}
-			matches = m
-		}
-		for _, m := range matches {
-			info, err := os.Stat(m)
-			if err != nil {
-				return nil, fmt.Errorf("cannot read %s: %w", m, errors.Unwrap(err))
-			}
-			if !info.IsDir() {
-				addFile(m, true)
-				continue
-			}
-			err = filepath.WalkDir(m, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if d.IsDir() {
-					if path != m && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
-					addFile(path, d.Name() == "catalog-info.yaml")
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("cannot read %s: %w", m, err)
-			}
-		}
-	}
-	return out, nil
 }
 
 // decodeAll reads and decodes the files on all cores; results keep the
@@ -236,23 +208,25 @@ func decodeAll(ctx context.Context, files []catalogFile) ([]fileResult, error) {
 	return results, ctx.Err()
 }
 
-// checkFile reads, decodes and validates one file.
+// checkFile reads, decodes and validates one file, one document at a time.
+// A file that cannot be read is a finding, not an error.
 func checkFile(f catalogFile) (fileResult, error) {
 	var r fileResult
-	data, err := os.ReadFile(f.path)
+	data, err := f.read()
 	if err != nil {
-		return r, fmt.Errorf("cannot read %s: %w", f.path, errors.Unwrap(err))
+		r.counted = true
+		r.add(unreadableFinding(f, err))
+		return r, nil
 	}
 	if !f.explicit && !looksLikeCatalog(data) {
 		return r, nil // a workflow, a config file: not ours to judge
 	}
 	r.counted = true
-	docs, fileErr := catalog.Decode(f.path, data, catalog.DecodeOptions{})
-	for _, d := range docs {
+	fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{}, func(d catalog.Document) bool {
 		if d.Err != nil {
 			r.invalid++
-			r.findings = append(r.findings, decodeFinding(d.Err))
-			continue
+			r.add(decodeFinding(d.Err))
+			return true
 		}
 		e := d.Entity
 		invalid := false
@@ -261,27 +235,28 @@ func checkFile(f catalogFile) (fileResult, error) {
 			if errors.As(err, &ve) {
 				invalid = true
 				for _, p := range ve.Problems {
-					r.findings = append(r.findings, Finding{File: p.File, Line: p.Line, Column: p.Column,
+					r.add(Finding{File: p.File, Line: p.Line, Column: p.Column,
 						Entity: entityName(e), Field: p.Field, Severity: "error", Message: p.Message})
 				}
 			}
 		}
 		if invalid {
 			r.invalid++
-			continue
+			return true
 		}
 		r.valid++
-		r.entities = append(r.entities, summarize(e, &r.findings))
-	}
+		r.entities = append(r.entities, summarize(e, &r))
+		return true
+	})
 	if fileErr != nil {
-		r.findings = append(r.findings, decodeFinding(fileErr))
+		r.add(decodeFinding(fileErr))
 	}
 	return r, nil
 }
 
 // summarize keeps what the checks across files need from a valid entity;
 // malformed references are reported at once.
-func summarize(e *catalog.Entity, findings *[]Finding) entitySummary {
+func summarize(e *catalog.Entity, r *fileResult) entitySummary {
 	ref := e.Ref()
 	sum := entitySummary{key: ref.Key(), ref: ref.String(), name: entityName(e), file: e.Source.File, line: e.Source.Line}
 	for _, rf := range refFields {
@@ -305,7 +280,7 @@ func summarize(e *catalog.Entity, findings *[]Finding) entitySummary {
 			target, err := catalog.ParseRef(s, rf.defaultKind, e.Metadata.Namespace)
 			pos := e.Position(path...)
 			if err != nil {
-				*findings = append(*findings, Finding{File: pos.File, Line: pos.Line, Column: pos.Column, Entity: sum.name,
+				r.add(Finding{File: pos.File, Line: pos.Line, Column: pos.Column, Entity: sum.name,
 					Field: strings.Join(path, "."), Severity: "error", Message: err.Error()})
 				continue
 			}
@@ -337,6 +312,19 @@ var refFields = []struct {
 
 func buildReport(results []fileResult, strict bool) *ValidateReport {
 	rep := &ValidateReport{Findings: []Finding{}}
+	// add keeps up to maxFindings and counts every finding.
+	add := func(f Finding) {
+		if f.Severity == "error" {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+		if len(rep.Findings) < maxFindings {
+			rep.Findings = append(rep.Findings, clipFinding(f))
+		} else {
+			rep.Omitted++
+		}
+	}
 	known := map[string]*entitySummary{}
 	var unique []*entitySummary
 	for _, r := range results {
@@ -346,11 +334,16 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 		rep.Files++
 		rep.Valid += r.valid
 		rep.Invalid += r.invalid
-		rep.Findings = append(rep.Findings, r.findings...)
+		for _, f := range r.findings {
+			add(f)
+		}
+		rep.Errors += r.omittedErrors
+		rep.Warnings += r.omittedWarnings
+		rep.Omitted += r.omittedErrors + r.omittedWarnings
 		for i := range r.entities {
 			e := &r.entities[i]
 			if prev, dup := known[e.key]; dup {
-				rep.Findings = append(rep.Findings, Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
+				add(Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
 					Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.ref, prev.file, prev.line)})
 				continue
 			}
@@ -366,7 +359,7 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 	for _, e := range unique {
 		for _, u := range e.refs {
 			if known[u.key] == nil {
-				rep.Findings = append(rep.Findings, Finding{File: u.pos.File, Line: u.pos.Line, Column: u.pos.Column, Entity: e.name,
+				add(Finding{File: u.pos.File, Line: u.pos.Line, Column: u.pos.Column, Entity: e.name,
 					Field: u.field, Severity: severity, Message: fmt.Sprintf("points to %s, which is not in the files given", u.ref)})
 			}
 		}
@@ -381,13 +374,6 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 		}
 		return a.Column < b.Column
 	})
-	for _, f := range rep.Findings {
-		if f.Severity == "error" {
-			rep.Errors++
-		} else {
-			rep.Warnings++
-		}
-	}
 	return rep
 }
 
@@ -421,9 +407,7 @@ func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
 		writeAnnotations(&streams, opts.Env, rep.Findings, "stagecrew validate")
 	}
 	if opts.Format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(w, rep); err != nil {
 			return err
 		}
 	} else {
@@ -476,10 +460,22 @@ func workspaceRelative(workspace, path string) string {
 	return filepath.ToSlash(rel)
 }
 
+// writeJSON writes v as indented JSON, with logsafe.JSON keeping any
+// string in it from acting as a workflow command.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(logsafe.JSON(b), '\n'))
+	return err
+}
+
 func writeText(w io.Writer, rep *ValidateReport) {
 	for _, f := range rep.Findings {
 		writeFinding(w, f)
 	}
+	writeOmitted(w, rep.Omitted)
 	mark := "✓"
 	if rep.Errors > 0 {
 		mark = "✗"
@@ -491,6 +487,8 @@ func writeText(w io.Writer, rep *ValidateReport) {
 }
 
 // writeFinding writes one finding as file:line:col: severity: field: message.
+// Every value in it comes from the files, so all of it goes through
+// logsafe.
 func writeFinding(w io.Writer, f Finding) {
 	pos := catalog.Position{File: f.File, Line: f.Line, Column: f.Column}.String()
 	what := f.Message
@@ -500,7 +498,14 @@ func writeFinding(w io.Writer, f Finding) {
 	if f.Entity != "" {
 		what += " (" + f.Entity + ")"
 	}
-	fmt.Fprintf(w, "%s: %s: %s\n", pos, f.Severity, what)
+	fmt.Fprintln(w, logsafe.Line(fmt.Sprintf("%s: %s: %s", pos, f.Severity, what)))
+}
+
+// writeOmitted says how many findings the caps left out.
+func writeOmitted(w io.Writer, n int) {
+	if n > 0 {
+		fmt.Fprintf(w, "… %d more %s not listed (at most %d a file and %d in all are)\n", n, plural(n, "finding", "findings"), maxFileFindings, maxFindings)
+	}
 }
 
 func plural(n int, one, many string) string {

@@ -7,10 +7,12 @@ import (
 )
 
 // JSON makes encoded JSON text safe to print in a job log without changing
-// the value it encodes: inside strings, the second character of "::" and
-// "##[" and every character String would escape are written as \u escapes,
-// which a JSON reader turns back into the same characters. Outside strings
-// JSON text never holds them (but for white space, kept). Invalid UTF-8 is left to the encoder that
+// the value it encodes: inside strings, the second "#" of "##[" and every
+// character String would escape are written as \u escapes, which a JSON
+// reader turns back into the same characters. Outside strings JSON text
+// never holds them (but for white space, kept). "::" is left alone: a line
+// of JSON text starts with white space and a bracket, quote or literal,
+// never with "::". Invalid UTF-8 is left to the encoder that
 // made b (encoding/json writes U+FFFD).
 func JSON(b []byte) []byte {
 	if clean(string(b)) {
@@ -21,9 +23,6 @@ func JSON(b []byte) []byte {
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		switch {
-		case r == ':' && i+1 < len(b) && b[i+1] == ':':
-			out.WriteString(`:\u003a`)
-			size = 2
 		case r == '#' && bytes.HasPrefix(b[i+1:], []byte("#[")):
 			out.WriteString(`#\u0023`)
 			size = 2

@@ -162,7 +162,7 @@ func TestJSONKeepsTheValue(t *testing.T) {
 			t.Errorf("JSON(%q) changed the value: %v", h, back)
 		}
 		for _, line := range strings.Split(string(got), "\n") {
-			if reason := unsafeOutput(line); reason != "" {
+			if reason := unsafeLine(line); reason != "" {
 				t.Errorf("JSON(%q) line %q: %s", h, line, reason)
 			}
 		}
