@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
 
 // ErrNotFound is matched (with errors.Is) by a Catalog's error for an entity
@@ -75,6 +75,13 @@ func where(e *catalog.Entity) string {
 // (folders are searched for .yaml and .yml files, skipping hidden folders
 // and node_modules). A file named directly must decode cleanly; a file found
 // in a folder that is not a catalog file (a workflow, say) is skipped.
+//
+// The files come from a repository a pull request controls, so they are read
+// through package safefile: only regular files, links followed only inside
+// the folder, at most catalog.DefaultMaxFileSize bytes. A file found in a
+// folder that is not read (a named pipe, a link out of the folder or to
+// nothing) is skipped like any other non-catalog file; a file named
+// directly that cannot be read is an error.
 func LoadLocalCatalog(paths ...string) (*LocalCatalog, error) {
 	c := &LocalCatalog{byRef: map[string]*catalog.Entity{}}
 	for _, p := range paths {
@@ -83,26 +90,38 @@ func LoadLocalCatalog(paths ...string) (*LocalCatalog, error) {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
 		if !info.IsDir() {
-			if err := c.loadFile(p, true); err != nil {
+			data, err := safefile.ReadFile(p, catalog.DefaultMaxFileSize)
+			if err != nil {
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			if err := c.loadFile(p, data, true); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if path != p && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "skeleton") {
-					return filepath.SkipDir
-				}
+		root, err := safefile.OpenRoot(p, catalog.DefaultMaxFileSize)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		err = root.Walk(context.Background(), safefile.WalkOptions{
+			SkipDir: func(name string) bool {
+				return strings.HasPrefix(name, ".") || name == "node_modules" || name == "skeleton"
+			},
+			Match: func(name string) bool {
+				ext := filepath.Ext(name)
+				return ext == ".yaml" || ext == ".yml"
+			},
+		}, func(f safefile.Found) error {
+			if f.Err != nil {
 				return nil
 			}
-			if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
-				return c.loadFile(path, false)
+			data, err := root.ReadFile(f.Rel)
+			if err != nil {
+				return nil // not a file to read: skipped, as Walk's refusals are
 			}
-			return nil
+			return c.loadFile(f.Path, data, false)
 		})
+		root.Close()
 		if err != nil {
 			return nil, err
 		}
@@ -110,11 +129,7 @@ func LoadLocalCatalog(paths ...string) (*LocalCatalog, error) {
 	return c, nil
 }
 
-func (c *LocalCatalog) loadFile(path string, explicit bool) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
+func (c *LocalCatalog) loadFile(path string, data []byte, explicit bool) error {
 	docs, err := catalog.Decode(path, data, catalog.DecodeOptions{})
 	if err != nil {
 		if explicit {
