@@ -423,7 +423,9 @@ func writeAnnotations(streams *IOStreams, env Env, findings []Finding, title str
 	gha := githubactions.New(githubactions.WithWriter(streams.Out), githubactions.WithGetenv(githubactions.GetenvFunc(env)))
 	workspace := env("GITHUB_WORKSPACE")
 	for _, f := range findings {
-		fields := map[string]string{"file": workspaceRelative(workspace, f.File), "title": title}
+		// go-githubactions escapes line breaks, "%", ":" and ","; logsafe
+		// the rest (ESC, bidi overrides, other controls).
+		fields := map[string]string{"file": logsafe.Line(workspaceRelative(workspace, f.File)), "title": title}
 		if f.Line > 0 {
 			fields["line"] = fmt.Sprint(f.Line)
 		}
@@ -434,6 +436,7 @@ func writeAnnotations(streams *IOStreams, env Env, findings []Finding, title str
 		if f.Field != "" {
 			msg = f.Field + ": " + msg
 		}
+		msg = logsafe.Line(msg)
 		a := gha.WithFieldsMap(fields)
 		if f.Severity == "error" {
 			a.Errorf("%s", msg)
