@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -45,6 +46,9 @@ func usageErrorf(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
+// softMemoryLimit is the soft memory limit Main sets (see Main).
+const softMemoryLimit = 96 << 20
+
 // IOStreams are the streams a command reads and writes.
 type IOStreams struct {
 	In     io.Reader
@@ -79,7 +83,16 @@ func Commands() []*Command {
 
 // Main runs stagecrew with the arguments after the program name and returns
 // the process exit code.
+//
+// Unless GOMEMLIMIT is set, Main sets the Go runtime's soft memory limit to
+// softMemoryLimit: the commands read files a pull request controls, and
+// with the default collector a run over several large files peaks at
+// twice its live memory (four 8 MiB files: 470 MB without the limit, about
+// 160 MB with it).
 func Main(ctx context.Context, streams *IOStreams, env Env, args []string) int {
+	if env("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(softMemoryLimit)
+	}
 	cmds := Commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {

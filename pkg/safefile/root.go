@@ -97,7 +97,9 @@ func (r *Root) ReadFile(rel string) ([]byte, error) {
 		return nil, tooLarge(path, info.Size(), r.maxSize)
 	}
 	// The size can change while reading: the limit holds for what is read.
-	data, err := io.ReadAll(io.LimitReader(f, r.maxSize+1))
+	// The buffer starts at the size Stat gave, so a file read whole takes
+	// one allocation, not a doubling series.
+	data, err := readAll(io.LimitReader(f, r.maxSize+1), min(info.Size(), r.maxSize)+512)
 	if err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
@@ -105,6 +107,24 @@ func (r *Root) ReadFile(rel string) ([]byte, error) {
 		return nil, tooLarge(path, int64(len(data)), r.maxSize)
 	}
 	return data, nil
+}
+
+// readAll is io.ReadAll into a buffer of size bytes to start with.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func tooLarge(path string, size, limit int64) error {
