@@ -84,6 +84,11 @@ func collectFiles(ctx context.Context, paths []string) (*fileSet, error) {
 				set.Close()
 				return nil, fmt.Errorf("cannot read %s: %w", m, unwrapPath(err))
 			}
+			if err := safefile.CheckNamed(m); err != nil {
+				// A link committed where a file or folder is named.
+				add(catalogFile{path: m, explicit: true, err: err})
+				continue
+			}
 			info, err := os.Stat(m)
 			if err != nil || !info.IsDir() {
 				// A file, or a link to nothing: read (or refused) as a file.

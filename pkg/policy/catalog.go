@@ -85,6 +85,9 @@ func where(e *catalog.Entity) string {
 func LoadLocalCatalog(paths ...string) (*LocalCatalog, error) {
 	c := &LocalCatalog{byRef: map[string]*catalog.Entity{}}
 	for _, p := range paths {
+		if err := safefile.CheckNamed(p); err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)

@@ -211,3 +211,25 @@ func TestWalkStopsOnContext(t *testing.T) {
 		t.Errorf("Walk with a done context = %v", err)
 	}
 }
+
+func TestCheckNamed(t *testing.T) {
+	root := tree(t)
+	must(t, os.Symlink("..", filepath.Join(root, "parent")))
+	must(t, os.Symlink("sub", filepath.Join(root, "subdir")))
+	for name, want := range map[string]error{
+		"parent": ErrOutsideRoot, "out.yaml": ErrOutsideRoot, "zero.yaml": ErrOutsideRoot,
+		"subdir": nil, "in.yaml": nil, "ok.yaml": nil, "sub": nil, "missing.yaml": nil,
+	} {
+		if err := CheckNamed(filepath.Join(root, name)); !errors.Is(err, want) && !(want == nil && err == nil) {
+			t.Errorf("CheckNamed(%s) = %v, want %v", name, err, want)
+		}
+	}
+	// Inside the current folder, the whole name must resolve inside it.
+	t.Chdir(root)
+	if err := CheckNamed("up/secret.yaml"); !errors.Is(err, ErrOutsideRoot) {
+		t.Errorf("CheckNamed(up/secret.yaml) from the tree = %v", err)
+	}
+	if err := CheckNamed("sub/b.yaml"); err != nil {
+		t.Errorf("CheckNamed(sub/b.yaml) = %v", err)
+	}
+}
