@@ -94,7 +94,7 @@ func (r *Root) ReadFile(rel string) ([]byte, error) {
 		return nil, &Error{Path: path, Err: ErrNotRegular, Detail: Kind(info.Mode())}
 	}
 	if info.Size() > r.maxSize {
-		return nil, tooLarge(path, info.Size(), r.maxSize)
+		return nil, tooLarge(path, fmt.Sprintf("%d bytes", info.Size()), r.maxSize)
 	}
 	// The size can change while reading: the limit holds for what is read.
 	// The buffer starts at the size Stat gave, so a file read whole takes
@@ -104,7 +104,7 @@ func (r *Root) ReadFile(rel string) ([]byte, error) {
 		return nil, &Error{Path: path, Err: err}
 	}
 	if int64(len(data)) > r.maxSize {
-		return nil, tooLarge(path, int64(len(data)), r.maxSize)
+		return nil, tooLarge(path, "it grew while read", r.maxSize)
 	}
 	return data, nil
 }
@@ -127,8 +127,8 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 	}
 }
 
-func tooLarge(path string, size, limit int64) error {
-	return &Error{Path: path, Err: ErrTooLarge, Detail: fmt.Sprintf("%d bytes or more, more than the limit of %d", size, limit)}
+func tooLarge(path, size string, limit int64) error {
+	return &Error{Path: path, Err: ErrTooLarge, Detail: fmt.Sprintf("%s, more than the limit of %d", size, limit)}
 }
 
 // checkLink reports a symbolic link at rel (or in its folders) that leads
