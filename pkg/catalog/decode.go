@@ -336,11 +336,11 @@ type decoder struct {
 	file     string
 	data     []byte
 	maxAlias int
-	aliased  int   // nodes produced through aliases in the current document
-	v11      bool  // the current document declares %YAML 1.1
-	prevLine int   // first line of the previous document
-	swapped  bool  // hideLegacyBreaks replaced characters that scalars must get back
-	lines    []int // byte offset of each line start, built on first use
+	aliased  int     // nodes produced through aliases in the current document
+	v11      bool    // the current document declares %YAML 1.1
+	prevLine int     // first line of the previous document
+	swapped  bool    // hideLegacyBreaks replaced characters that scalars must get back
+	lines    []int32 // byte offset of each line start, built on first use
 }
 
 // document turns one parsed YAML document into a Document, or nil for an
@@ -588,10 +588,12 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 // non-specific tag "!" (after an optional anchor).
 func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
 	if d.lines == nil {
-		d.lines = []int{0}
+		// Sized exactly, four bytes a line: 8 MiB of short lines is two
+		// million of them.
+		d.lines = make([]int32, 1, 1+bytes.Count(d.data, []byte("\n")))
 		for i, c := range d.data {
 			if c == '\n' {
-				d.lines = append(d.lines, i+1)
+				d.lines = append(d.lines, int32(i+1))
 			}
 		}
 	}

@@ -71,6 +71,7 @@ func fastEach(data []byte, fn func(root *yaml.Node) bool) (n int, stopped bool) 
 	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data)}
 	for index := 0; ; index++ {
 		start := p.pos
+		p.newDocument()
 		root, ok := p.document(index)
 		if !ok {
 			return start, false
@@ -106,6 +107,9 @@ type fastParser struct {
 	nodes []yaml.Node
 	ptrs  []*yaml.Node
 	stack []*yaml.Node
+	// Block sizes for the current document, and what the last one used.
+	nodeBlock, ptrBlock int
+	docNodes, docPtrs   int
 }
 
 // bail is the panic value that stops the fast parser; document recovers it.
@@ -141,10 +145,23 @@ func firstUnsupported(data []byte) int {
 	return len(data)
 }
 
+// newDocument starts the blocks of nodes and pointers afresh, sized for a
+// document like the last one. Blocks are never shared by two documents: a
+// block lives as long as any node in it, and shared blocks chain every
+// document to the one before, so a caller that drops documents one at a
+// time would still hold them all.
+func (p *fastParser) newDocument() {
+	p.nodeBlock = min(max(p.docNodes, 16), 256)
+	p.ptrBlock = min(max(p.docPtrs, 16), 1024)
+	p.nodes, p.ptrs = nil, nil
+	p.docNodes, p.docPtrs = 0, 0
+}
+
 // node returns a new node from the parser's block of nodes.
 func (p *fastParser) node(kind yaml.Kind, tag string, line, column int) *yaml.Node {
+	p.docNodes++
 	if len(p.nodes) == 0 {
-		p.nodes = make([]yaml.Node, 256)
+		p.nodes = make([]yaml.Node, max(p.nodeBlock, 16))
 	}
 	n := &p.nodes[0]
 	p.nodes = p.nodes[1:]
@@ -159,8 +176,9 @@ func (p *fastParser) content(n *yaml.Node, mark int) {
 	if len(kids) == 0 {
 		return // yaml.v3 leaves the Content of an empty collection nil
 	}
+	p.docPtrs += len(kids)
 	if len(kids) > len(p.ptrs) {
-		p.ptrs = make([]*yaml.Node, max(1024, len(kids)))
+		p.ptrs = make([]*yaml.Node, max(p.ptrBlock, 16, len(kids)))
 	}
 	n.Content = p.ptrs[:len(kids):len(kids)]
 	p.ptrs = p.ptrs[len(kids):]
