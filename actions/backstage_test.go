@@ -28,6 +28,7 @@ func TestRunWithBackstage(t *testing.T) {
 	if err := os.Rename(filepath.Join(h.dir, "catalog-info.yaml"), catalogFile); err != nil {
 		t.Fatal(err)
 	}
+	h.gh.SetRepository("acme", "payments", "main", map[string]string{"README.md": "catalog in Backstage\n"})
 	bs := testenv.NewBackstage(t, testenv.BackstageOptions{CatalogFile: catalogFile})
 	for _, ref := range []string{"component:default/payments", "group:default/payments", "user:default/jane"} {
 		bs.WaitForEntity(t, ref, 60*time.Second)
@@ -49,8 +50,8 @@ func TestRunWithBackstage(t *testing.T) {
 	if strings.Contains(log.String(), "Backstage notification:") || strings.Contains(log.String(), "Backstage catalog refresh:") {
 		t.Errorf("reporting to Backstage failed:\n%s", log.String())
 	}
-	if strings.Contains(log.String(), bs.Token) {
-		t.Errorf("the Backstage token leaked into the log")
+	if !strings.Contains(log.String(), "::add-mask::"+bs.Token) || strings.Count(log.String(), bs.Token) != 1 {
+		t.Errorf("the Backstage token was not masked, or leaked into the log")
 	}
 
 	events := bs.Events(t, sub)

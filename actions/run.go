@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -30,7 +29,6 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/config"
 	"github.com/stagecrew/stagecrew/pkg/ecs"
-	"github.com/stagecrew/stagecrew/pkg/iam"
 	"github.com/stagecrew/stagecrew/pkg/policy"
 	"github.com/stagecrew/stagecrew/pkg/report"
 	"github.com/stagecrew/stagecrew/pkg/result"
@@ -62,11 +60,8 @@ type Deps struct {
 	AWSEndpoint string
 }
 
-// Run is the root action: load the entity, decide, assume the role, run,
-// wait and report. Whatever happens after the inputs are read, it writes the
-// outputs, the job summary and (when asked) the audit record before it
-// returns; the returned error fails the step.
-func Run(ctx context.Context, d Deps) (*result.Result, error) {
+// withDefaults fills what the caller left empty.
+func (d Deps) withDefaults() Deps {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -82,118 +77,35 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 	if d.HTTPClient == nil {
 		d.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	a := d.Action
-	in, err := config.Read(a)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInputs, err)
-	}
-	gh, err := a.Context()
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: reading the GitHub context: %w", err)
-	}
-	workspace := gh.Workspace
-	if workspace == "" {
-		workspace = "."
-	}
+	return d
+}
 
-	// The entity and its targets.
-	entity, local, err := loadEntity(ctx, in, workspace)
-	if err != nil {
+// Run is the root action: Authorize (entity, requester, decision, audit
+// record, credentials), then the runner for the mode, then the reports.
+// Whatever happens after the inputs are read and the facts loaded, it
+// writes the outputs, the job summary and (when asked) the audit record
+// before it returns; the returned error fails the step.
+func Run(ctx context.Context, d Deps) (*result.Result, error) {
+	d = d.withDefaults()
+	g, err := Authorize(ctx, d)
+	if g == nil {
 		return nil, err
 	}
-	targets, err := annotations.Read(entity)
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: the entity's annotations: %w", err)
-	}
-	env, err := targets.ForEnvironment(in.Environment)
-	if err != nil && !errors.Is(err, annotations.ErrNoRole) {
-		return nil, fmt.Errorf("stagecrew: %w", err)
-	}
-	role, err := awsauth.ResolveRole(targets, in.Environment, in.RoleARN)
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: %w", err)
-	}
-	mode := in.Mode
-	if mode == config.ModeAuto {
-		switch {
-		case !env.StateMachine.IsZero():
-			mode = config.ModeStepFunctions
-		case !env.Service.IsZero():
-			mode = config.ModeECSDeploy
-		default:
-			return nil, fmt.Errorf("%w: %s has neither %s nor %s", ErrNoTarget, entity.Ref(), annotations.KeyStateMachineARN, annotations.KeyECSServiceARN)
-		}
-	}
+	in := g.Inputs
 	res := &result.Result{
-		Target: result.Target{Entity: entity.Ref().String(), Environment: in.Environment, Name: entity.Metadata.Name},
+		Target: result.Target{Entity: in.Entity, Environment: in.Environment},
 		Status: result.Running,
-		Audit: result.Audit{RoleARN: role.String(), Repository: gh.Repository, SHA: gh.SHA,
-			RunURL: fmt.Sprintf("%s/%s/actions/runs/%d", gh.ServerURL, gh.Repository, gh.RunID)},
+		Audit:  g.Audit(),
 	}
-
-	// Who triggered this, from the verified OIDC token rather than from
-	// environment variables anyone in the job could set.
-	audience := in.Audience
-	token, err := a.GetIDToken(ctx, audience)
+	if g.Entity != nil {
+		res.Target.Entity, res.Target.Name = g.Entity.Ref().String(), g.Entity.Metadata.Name
+	}
 	if err != nil {
-		return nil, fmt.Errorf("stagecrew: %w: the job needs `permissions: id-token: write` (%v)", awsauth.ErrNoIDTokenPermission, err)
-	}
-	claims, err := awsauth.VerifyToken(ctx, token, d.Issuer, audience, d.HTTPClient)
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: verifying the workflow's OIDC token: %w", err)
-	}
-	session := awsauth.SessionName(claims.Actor, fmt.Sprintf("%s-%s", claims.RunID, claims.RunAttempt))
-	res.Audit.Actor, res.Audit.SessionName = claims.Actor, session
-
-	// The policy decides before anything touches AWS.
-	pol, err := policy.LoadPolicy(inWorkspace(workspace, in.PolicyFile))
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: %w", err)
-	}
-	var cat policy.Catalog = local
-	var bs *backstage.Client
-	if in.BackstageURL != "" {
-		if bs, err = backstage.New(in.BackstageURL, in.BackstageToken, backstage.WithHTTPClient(d.HTTPClient), backstage.WithLogger(d.Logger)); err != nil {
-			return nil, err
-		}
-		cat = policy.BackstageCatalog{Client: bs}
-	}
-	action := map[string]string{config.ModeStepFunctions: policy.ActionStepFunctionsStart, config.ModeECSDeploy: policy.ActionECSDeploy,
-		config.ModeECSRunTask: policy.ActionECSRunTask}[mode]
-	pin := policy.Input{Entity: entity, Environment: in.Environment, Action: action, Actor: claims.Actor,
-		Repository: claims.Repository, Event: claims.EventName, Ref: claims.Ref, GitHubEnvironment: claims.Environment,
-		Subject: claims.Subject, DefaultBranch: defaultBranch(gh), Catalog: cat}
-	decision := policy.Decide(ctx, pin, pol)
-	rec := policy.NewRecord(pin, decision, policy.RunDetails{RoleARN: role.String(), SessionName: session, SHA: gh.SHA, RunURL: res.Audit.RunURL})
-	if err := writeAudit(in.AuditLog, workspace, rec, d.Now); err != nil {
-		return nil, err
-	}
-	auditJSON, _ := json.Marshal(rec)
-	if !decision.Allowed {
+		// Denied: nothing was started.
 		res.Status = result.Denied
-		res.Failure = &result.Failure{Cause: decision.Reason, Details: []string{"to allow it: " + decision.Remedy}}
-		finish(ctx, d, in, gh, res, string(auditJSON), bs)
-		return res, fmt.Errorf("%w: %s; %s", ErrDenied, decision.Reason, decision.Remedy)
-	}
-	fmt.Fprintf(d.Log, "stagecrew: %s may %s %s in %s (%s)\n", logSafe(claims.Actor), action, entity.Ref(), logSafe(in.Environment), logSafe(decision.Rule))
-
-	// Credentials: the workflow's OIDC token for the role, refreshed on
-	// their own during long waits.
-	expectedSub := ""
-	if slug := entity.Metadata.Annotations[catalog.AnnotationGitHubSlug]; slug != "" {
-		expectedSub, _ = iam.Subject(iam.TrustOptions{Repository: slug, Environment: in.Environment})
-	}
-	region := in.AWSRegion
-	if region == "" {
-		region = targetRegion(env)
-	}
-	cfg, err := awsauth.Config(ctx, awsauth.Options{RoleARN: role, SessionName: session, Duration: time.Duration(in.RoleSessionDuration) * time.Second,
-		Audience: audience, ExpectedSub: expectedSub, Region: region, Endpoint: d.AWSEndpoint, HTTPClient: d.HTTPClient, Action: a, Logger: d.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("stagecrew: %w", err)
-	}
-	if d.AWSEndpoint != "" {
-		cfg.BaseEndpoint = aws.String(d.AWSEndpoint)
+		res.Failure = &result.Failure{Cause: g.Decision.Reason, Details: []string{"to allow it: " + g.Decision.Remedy}}
+		finish(ctx, d, g, res)
+		return res, err
 	}
 
 	runCtx := ctx
@@ -203,24 +115,22 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 		defer cancel()
 	}
 	var runErr error
-	switch mode {
+	var ran *result.Result
+	switch g.Mode {
 	case config.ModeStepFunctions:
-		var ran *result.Result
-		ran, runErr = runStepFunctions(runCtx, d, in, gh, entity, env, cfg, res.Audit)
-		if ran != nil {
-			res = ran
-		}
+		ran, runErr = runStepFunctions(runCtx, d, g, res.Audit)
 	case config.ModeECSDeploy, config.ModeECSRunTask:
-		var ran *result.Result
 		// The ECS runner writes plain progress lines; fold them like the
 		// Step Functions runner's.
-		fmt.Fprintf(d.Log, "::group::ECS %s %s\n", strings.TrimPrefix(mode, "ecs-"), logSafe(env.Service.String()))
-		ran, runErr = runECS(runCtx, d, mode, in, gh, workspace, entity, targets, env, cfg)
+		fmt.Fprintf(d.Log, "::group::ECS %s %s\n", strings.TrimPrefix(g.Mode, "ecs-"), logSafe(g.Env.Service.String()))
+		ran, runErr = runECS(runCtx, d, g)
 		fmt.Fprintln(d.Log, "::endgroup::")
 		if ran != nil {
 			ran.Audit = res.Audit
-			res = ran
 		}
+	}
+	if ran != nil {
+		res = ran
 	}
 	if runErr != nil {
 		// It could not start, or stopped watching: report that as a failure
@@ -230,10 +140,10 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 		if res.ID != "" {
 			res.Failure.Details = []string{"stagecrew stopped watching " + res.ID + "; it may still be running"}
 		}
-		finish(ctx, d, in, gh, res, string(auditJSON), bs)
+		finish(ctx, d, g, res)
 		return res, runErr
 	}
-	finish(ctx, d, in, gh, res, string(auditJSON), bs)
+	finish(ctx, d, g, res)
 	if res.Status == result.Running && !in.Wait {
 		return res, nil // wait: false — started is the success
 	}
@@ -243,12 +153,12 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 	return res, nil
 }
 
-func runECS(ctx context.Context, d Deps, mode string, in config.Inputs, gh *githubactions.GitHubContext, workspace string,
-	entity *catalog.Entity, targets *annotations.Targets, env annotations.Environment, cfg aws.Config) (*result.Result, error) {
+func runECS(ctx context.Context, d Deps, g *Grant) (*result.Result, error) {
+	in, entity, env, targets := g.Inputs, g.Entity, g.Env, g.Targets
 	if env.Service.IsZero() {
 		return nil, fmt.Errorf("%w: %s has no ECS service for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyECSServiceARN)
 	}
-	r := &ecs.Runner{ECS: awsecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Out: d.Log,
+	r := &ecs.Runner{ECS: awsecs.NewFromConfig(g.AWS), Logs: cloudwatchlogs.NewFromConfig(g.AWS), Out: d.Log,
 		Wait: ecs.WaitOptions{Timeout: in.Timeout}, NoWait: !in.Wait}
 	container := in.Container
 	if container == "" {
@@ -259,9 +169,10 @@ func runECS(ctx context.Context, d Deps, mode string, in config.Inputs, gh *gith
 	if taskDef == "" {
 		taskDef = targets.TaskDefinition
 	}
-	if mode == config.ModeECSRunTask {
+	if g.Mode == config.ModeECSRunTask {
+		runID, job := g.runKey()
 		return r.RunTask(ctx, ecs.TaskOptions{Service: env.Service, TaskDefinition: taskArnOnly(taskDef), Container: container, Command: in.Command,
-			StartedBy:    stepfunctions.ExecutionName(entity.Ref().String(), in.Environment, strconv.FormatInt(gh.RunID, 10), gh.Job),
+			StartedBy:    stepfunctions.ExecutionName(entity.Ref().String(), in.Environment, runID, job),
 			StopOnCancel: in.StopOnCancel, Target: target})
 	}
 	opts := ecs.DeployOptions{Service: env.Service, Container: container, Image: in.Image, RegisterOnly: in.RegisterOnly,
@@ -270,7 +181,7 @@ func runECS(ctx context.Context, d Deps, mode string, in config.Inputs, gh *gith
 	case strings.HasPrefix(taskDef, "arn:"):
 		opts.TaskDefinitionARN = taskDef
 	case taskDef != "":
-		data, err := os.ReadFile(inWorkspace(workspace, taskDef))
+		data, err := os.ReadFile(inWorkspace(workspaceOf(g.GitHub), taskDef))
 		if err != nil {
 			return nil, fmt.Errorf("stagecrew: task definition: %w", err)
 		}
@@ -288,21 +199,25 @@ func taskArnOnly(s string) string {
 	return ""
 }
 
-func runStepFunctions(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.GitHubContext, entity *catalog.Entity,
-	env annotations.Environment, cfg aws.Config, audit result.Audit) (*result.Result, error) {
+func runStepFunctions(ctx context.Context, d Deps, g *Grant, audit result.Audit) (*result.Result, error) {
+	in, gh, entity, env := g.Inputs, g.GitHub, g.Entity, g.Env
 	if env.StateMachine.IsZero() {
 		return nil, fmt.Errorf("%w: %s has no state machine for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyStateMachineARN)
 	}
 	ghv := stepfunctions.GitHub{Repository: gh.Repository, SHA: gh.SHA, Ref: gh.Ref, Actor: gh.Actor,
 		RunID: strconv.FormatInt(gh.RunID, 10), RunAttempt: strconv.FormatInt(gh.RunAttempt, 10), PRNumber: prString(gh), ServerURL: gh.ServerURL}
-	input, err := executionInput(in, gh.Workspace, ghv, entity, in.Environment)
+	if g.Requester.Name != "" {
+		ghv.Actor = g.Requester.String() // who asked, for templates that record it
+	}
+	input, err := executionInput(in, workspaceOf(gh), ghv, entity, in.Environment)
 	if err != nil {
 		return nil, err
 	}
-	r := &stepfunctions.Runner{Client: sfn.NewFromConfig(cfg), Timeout: in.Timeout, StopOnCancel: in.StopOnCancel, NoWait: !in.Wait,
+	r := &stepfunctions.Runner{Client: sfn.NewFromConfig(g.AWS), Timeout: in.Timeout, StopOnCancel: in.StopOnCancel, NoWait: !in.Wait,
 		Log: stepfunctions.ActionsLog{W: d.Log}}
+	runID, job := g.runKey()
 	return r.Run(ctx, stepfunctions.Request{StateMachine: env.StateMachine, Entity: entity.Ref().String(), Environment: in.Environment,
-		RunID: ghv.RunID, Job: gh.Job, Input: input, Redrive: in.Redrive, Audit: audit})
+		RunID: runID, Job: job, Input: input, Redrive: in.Redrive, Audit: audit})
 }
 
 // executionInput is the input of the execution: the entity's template
@@ -345,70 +260,12 @@ func executionInput(in config.Inputs, workspace string, gh stepfunctions.GitHub,
 	return string(merged), stepfunctions.CheckInput(string(merged))
 }
 
-// loadEntity finds the entity: a file in the workspace, or a ref looked up
-// in the workspace's catalog files first and in Backstage second. It also
-// returns the workspace's catalog, which the policy reads users and groups
-// from when Backstage is not configured.
-func loadEntity(ctx context.Context, in config.Inputs, workspace string) (*catalog.Entity, *policy.LocalCatalog, error) {
-	local, err := policy.LoadLocalCatalog(workspace)
-	if err != nil {
-		return nil, nil, fmt.Errorf("stagecrew: reading the repository's catalog files: %w", err)
-	}
-	path := inWorkspace(workspace, in.Entity)
-	if info, err := os.Stat(path); err == nil && !info.IsDir() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		docs, err := catalog.Decode(in.Entity, data, catalog.DecodeOptions{})
-		if err != nil {
-			return nil, nil, err
-		}
-		// A catalog file often holds the service with its group and users:
-		// the entity is the one that names a target.
-		var found []*catalog.Entity
-		for _, doc := range docs {
-			if doc.Err != nil {
-				return nil, nil, doc.Err
-			}
-			if hasTarget(doc.Entity) {
-				found = append(found, doc.Entity)
-			}
-		}
-		if len(found) != 1 {
-			return nil, nil, fmt.Errorf("%w: %s holds %d entities with a state machine or ECS service annotation; name one with an entity ref", ErrNoEntity, in.Entity, len(found))
-		}
-		if err := catalog.Validate(found[0]); err != nil {
-			return nil, nil, err
-		}
-		return found[0], local, nil
-	}
-	ref, err := catalog.ParseRef(in.Entity, catalog.KindComponent, "")
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %q is neither a file in the repository nor an entity ref: %w", ErrNoEntity, in.Entity, err)
-	}
-	if e, err := local.Lookup(ctx, ref); err == nil {
-		return e, local, nil
-	}
-	if in.BackstageURL == "" {
-		return nil, nil, fmt.Errorf("%w: %s is not in the repository's catalog files, and backstage-url is not set", ErrNoEntity, ref)
-	}
-	bs, err := backstage.New(in.BackstageURL, in.BackstageToken)
-	if err != nil {
-		return nil, nil, err
-	}
-	e, err := bs.Entity(ctx, ref)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrNoEntity, err)
-	}
-	return e, local, nil
-}
-
 // finish writes what every run leaves behind: outputs, the job summary, the
 // pull request comment and check run, the Backstage notification, refresh
 // and event. Reporting problems are logged, never allowed to change the
 // run's outcome.
-func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.GitHubContext, res *result.Result, auditJSON string, bs *backstage.Client) {
+func finish(ctx context.Context, d Deps, g *Grant, res *result.Result) {
+	in, gh := g.Inputs, g.GitHub
 	if res.EndedAt.IsZero() && res.Status.Terminal() {
 		res.EndedAt = d.Now()
 	}
@@ -419,7 +276,7 @@ func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.Git
 	case res.Status.OK() && in.RegisterOnly && res.Target.Kind == result.ECSDeployment:
 		status = "registered"
 	}
-	out := config.Outputs{Status: status, Output: res.Output, AuditRecord: auditJSON}
+	out := config.Outputs{Status: status, Output: res.Output, AuditRecord: auditJSON(g.Record)}
 	switch res.Target.Kind {
 	case result.StepFunctionsExecution:
 		out.ExecutionARN = res.ID
@@ -440,26 +297,45 @@ func finish(ctx context.Context, d Deps, in config.Inputs, gh *githubactions.Git
 	md := report.Markdown(res, d.Now())
 	d.Action.AddStepSummary(md)
 	reportToGitHub(ctx, d, in, gh, res, md)
-	if bs == nil || !in.Notify {
+	notifyBackstage(ctx, d, g, res)
+}
+
+// notifyBackstage tells the entity's owners and the requester in Backstage
+// how the run went (with links to the run and to the execution or
+// deployment), asks the catalog to refresh the entity, and publishes the
+// result as an event. Problems are logged only.
+func notifyBackstage(ctx context.Context, d Deps, g *Grant, res *result.Result) {
+	bs, in := g.Backstage, g.Inputs
+	if bs == nil || !in.Notify || g.Entity == nil {
 		return
 	}
-	owner, err := catalog.ParseRef(res.Target.Entity, "", "")
-	if err != nil {
-		return
+	entity := g.Entity.Ref()
+	recipients := []catalog.Ref{entity} // an entity reaches its owners
+	if g.Requester.Name != "" {
+		recipients = append(recipients, g.Requester)
 	}
-	recipients := []catalog.Ref{owner}
 	severity := backstage.SeverityNormal
 	if !res.Status.OK() {
 		severity = backstage.SeverityHigh
 	}
-	link := res.Audit.RunURL
-	if _, err := bs.Notify(ctx, backstage.Notification{Recipients: recipients, Title: report.Title(res),
-		Description: fmt.Sprintf("%s by %s (%s)", res.Status, res.Audit.Actor, res.Audit.SHA), Link: link, Severity: severity,
-		Topic: "stagecrew", Scope: "stagecrew:" + res.Target.Entity + ":" + res.Target.Environment + ":" + res.Audit.RunURL}); err != nil {
-		fmt.Fprintf(d.Log, "stagecrew: Backstage notification: %v\n", err)
+	who := res.Audit.Actor
+	if res.Audit.Requester != "" {
+		who = res.Audit.Requester + " (through Backstage)"
 	}
-	if err := bs.Refresh(ctx, owner); err != nil {
-		fmt.Fprintf(d.Log, "stagecrew: Backstage catalog refresh: %v\n", err)
+	desc := fmt.Sprintf("%s by %s (%s).", res.Status, who, shortSHA(res.Audit.SHA))
+	if res.Failure != nil && res.Failure.Cause != "" {
+		desc += " " + res.Failure.Cause
+	}
+	for _, l := range res.Links {
+		desc += fmt.Sprintf(" %s: %s", l.Title, l.URL)
+	}
+	if _, err := bs.Notify(ctx, backstage.Notification{Recipients: recipients, Title: report.Title(res),
+		Description: desc, Link: res.Audit.RunURL, Severity: severity,
+		Topic: "stagecrew", Scope: "stagecrew:" + res.Target.Entity + ":" + res.Target.Environment + ":" + res.Audit.RunURL}); err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: Backstage notification: %s\n", logSafe(err.Error()))
+	}
+	if err := bs.Refresh(ctx, entity); err != nil {
+		fmt.Fprintf(d.Log, "stagecrew: Backstage catalog refresh: %s\n", logSafe(err.Error()))
 	}
 	if err := bs.PublishEvent(ctx, "stagecrew", res); err != nil {
 		d.Logger.Debug("Backstage event not published", "error", err)

@@ -62,16 +62,21 @@ type harness struct {
 	dir    string
 	moto   *testenv.Moto
 	oidc   *testenv.OIDC
+	gh     *testenv.GitHubServer // the API; acme/payments's default branch holds the catalog
 	env    map[string]string
 	smARN  string
 	client *sfn.Client
 }
 
-// newWorkspace writes catalogText as the workspace's catalog-info.yaml and
-// sets up the environment a runner gives the action.
+// newWorkspace writes catalogText as catalog-info.yaml both in the
+// workspace and on the default branch of acme/payments in the GitHub
+// stand-in (where stagecrew reads the facts it decides on), and sets up
+// the environment a runner gives the action.
 func newWorkspace(t *testing.T, catalogText string, motoEnv ...string) *harness {
 	t.Helper()
-	h := &harness{dir: t.TempDir(), moto: testenv.StartMoto(t, motoEnv...), oidc: testenv.StartOIDC(t)}
+	h := &harness{dir: t.TempDir(), moto: testenv.StartMoto(t, motoEnv...), oidc: testenv.StartOIDC(t),
+		gh: testenv.StartGitHub(t, testenv.GitHubOptions{})}
+	h.gh.SetRepository("acme", "payments", "main", map[string]string{"catalog-info.yaml": catalogText})
 	if err := os.WriteFile(filepath.Join(h.dir, "catalog-info.yaml"), []byte(catalogText), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +91,9 @@ func newWorkspace(t *testing.T, catalogText string, motoEnv ...string) *harness 
 		"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": filepath.Join(h.dir, "event.json"),
 		"GITHUB_OUTPUT": filepath.Join(h.dir, "output.txt"), "GITHUB_STEP_SUMMARY": filepath.Join(h.dir, "summary.md"),
 		"INPUT_ENVIRONMENT": "production", "INPUT_AUDIT-LOG": "audit.jsonl", "INPUT_TIMEOUT": "2m",
+		"GITHUB_API_URL": h.gh.URL, "INPUT_GITHUB-TOKEN": h.gh.Token,
+		// Reports are tested on their own; here they would only add requests.
+		"INPUT_COMMENT": "false", "INPUT_CHECK-RUN": "false",
 	}
 	for k, v := range h.oidc.Env() {
 		h.env[k] = v
@@ -249,7 +257,8 @@ func TestRunWithoutIDTokenPermission(t *testing.T) {
 // re-run edits the comment instead of adding one.
 func TestRunReportsToPullRequest(t *testing.T) {
 	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
+	gh := h.gh
+	h.env["INPUT_COMMENT"], h.env["INPUT_CHECK-RUN"] = "true", "true"
 	gh.AddComment(7, "octocat", "User", "LGTM")
 	const head = "0123456789abcdef0123456789abcdef01234567"
 	event := `{"number": 7, "pull_request": {"number": 7, "head": {"sha": "` + head + `"}},
@@ -299,7 +308,8 @@ func TestRunReportsToPullRequest(t *testing.T) {
 // the reports with a log line.
 func TestRunGitHubReportFailureKeepsOutcome(t *testing.T) {
 	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
+	gh := h.gh
+	h.env["INPUT_COMMENT"], h.env["INPUT_CHECK-RUN"] = "true", "true"
 	gh.Deny("comments")
 	gh.Deny("checks")
 	event := `{"pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}}, "repository": {"default_branch": "main"}}`
@@ -322,15 +332,85 @@ func TestRunGitHubReportFailureKeepsOutcome(t *testing.T) {
 		t.Error("the log holds the token")
 	}
 
+	// Without a token nothing can be read from the default branch: the
+	// run is denied (no decision on facts the change could have written),
+	// saying what the job lacks.
 	delete(h.env, "INPUT_GITHUB-TOKEN")
-	h.moto.ExecuteStateMachines(t)
+	h.env["GITHUB_RUN_ID"] = "2"
 	log.Reset()
 	before := len(gh.Requests())
-	if _, err := Run(context.Background(), Deps{Action: a, Issuer: h.oidc.URL, AWSEndpoint: h.moto.URL, Log: &log}); err != nil {
+	_, err = Run(context.Background(), Deps{Action: a, Issuer: h.oidc.URL, AWSEndpoint: h.moto.URL, Log: &log})
+	if !errors.Is(err, ErrDenied) || !errors.Is(err, ErrNoTrustedFacts) || !strings.Contains(err.Error(), "contents: read") || len(gh.Requests()) != before {
+		t.Errorf("without a token: err %v, %d requests", err, len(gh.Requests())-before)
+	}
+	if h.executions(t) != 1 {
+		t.Errorf("%d executions, want only the first run's", h.executions(t))
+	}
+}
+
+// TestRunIgnoresWorkspaceFacts: a pull request that adds a User who is a
+// member of the owner group (and the group itself) to the checked-out tree
+// does not make its author an owner: users, groups, ownership and the
+// policy come from the default branch. The denial is audited.
+func TestRunIgnoresWorkspaceFacts(t *testing.T) {
+	h := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	const mallory = `apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: mallory
+  annotations:
+    github.com/user-login: mallory
+spec:
+  memberOf: [payments]
+`
+	escalation := mallory + `---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments
+spec:
+  type: team
+  children: []
+  members: [mallory]
+`
+	if err := os.WriteFile(filepath.Join(h.dir, "users.yaml"), []byte(escalation), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "github-token is empty") || len(gh.Requests()) != before {
-		t.Errorf("without a token: %d requests, log:\n%s", len(gh.Requests())-before, log.String())
+	// The policy in the tree would let anyone in; the default branch has none.
+	if err := os.MkdirAll(filepath.Join(h.dir, ".stagecrew"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	open := "version: 1\nenvironments:\n  \"*\":\n    allow:\n      - principals: [anyone]\n"
+	if err := os.WriteFile(filepath.Join(h.dir, ".stagecrew/policy.yaml"), []byte(open), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	event := `{"number": 9, "pull_request": {"number": 9, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}}, "repository": {"default_branch": "main"}}`
+	if err := os.WriteFile(filepath.Join(h.dir, "event.json"), []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_REF"], h.env["INPUT_ENVIRONMENT"] = "pull_request", "refs/pull/9/merge", "staging"
+	claims := testenv.GitHubClaims()
+	claims["actor"], claims["event_name"], claims["ref"] = "mallory", "pull_request", "refs/pull/9/merge"
+	claims["environment"], claims["sub"] = "staging", "repo:acme/payments:environment:staging"
+	h.oidc.SetClaims(claims)
+
+	res, err := h.run(t)
+	if !errors.Is(err, ErrDenied) || res == nil || res.Status != result.Denied || h.executions(t) != 0 {
+		t.Fatalf("err %v, result %+v, %d executions", err, res, h.executions(t))
+	}
+	if !strings.Contains(err.Error(), "mallory") {
+		t.Errorf("the denial does not name mallory: %v", err)
+	}
+	audit := h.read(t, "audit.jsonl")
+	if !strings.Contains(audit, `"decision":"deny"`) || !strings.Contains(audit, `"actor":"mallory"`) {
+		t.Errorf("audit: %s", audit)
+	}
+
+	// The same files on the default branch (merged, so reviewed) do allow.
+	h.gh.SetRepository("acme", "payments", "main", map[string]string{"catalog-info.yaml": workspaceCatalog, "users.yaml": mallory})
+	h.env["GITHUB_RUN_ID"] = "2"
+	if _, err := h.run(t); err != nil || h.executions(t) != 1 {
+		t.Errorf("with the users on the default branch: err %v, %d executions", err, h.executions(t))
 	}
 }
 

@@ -106,7 +106,7 @@ type Inputs struct {
 	BackstageToken string `json:"backstage-token,omitempty" jsonschema:"title=Backstage token" jsonschema_description:"A static token the Backstage backend accepts (backend.auth.externalAccess type static). Not needed when Backstage verifies the workflow's own OIDC token (externalAccess type jwks), which is the default; prefer backstage-token-secret to a token stored in GitHub."`
 
 	// BackstageAudience is the audience of the OIDC token sent to Backstage.
-	BackstageAudience string `json:"backstage-audience,omitempty" jsonschema:"title=Backstage audience,default=backstage,minLength=1,maxLength=255" jsonschema_description:"The audience of the workflow's OIDC token that stagecrew sends to Backstage when neither backstage-token nor backstage-token-secret is set. Backstage verifies it through a backend.auth.externalAccess entry of type jwks with the same audience: no secret is stored anywhere."`
+	BackstageAudience string `json:"backstage-audience,omitempty" jsonschema:"title=Backstage audience,default=stagecrew-backstage,minLength=1,maxLength=255" jsonschema_description:"The audience of the workflow's OIDC token that stagecrew sends to Backstage when neither backstage-token nor backstage-token-secret is set. Backstage verifies it through a backend.auth.externalAccess entry of type jwks with the same audience: no secret is stored anywhere. It cannot be exactly backstage, which Backstage takes for one of its own user tokens."`
 
 	// BackstageTokenSecret is a Secrets Manager secret holding a static
 	// Backstage token, read through the federated role.

@@ -222,6 +222,9 @@ func (in *Inputs) check(notifySet bool) []error {
 	if in.BackstageToken != "" && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "backstage-token", Reason: "is set but backstage-url is not"})
 	}
+	if in.BackstageAudience == "backstage" {
+		errs = append(errs, &InputError{Input: "backstage-audience", Reason: "cannot be \"backstage\": Backstage takes a token with that audience for one of its own user tokens and refuses it; use the default stagecrew-backstage, or your own"})
+	}
 	if in.BackstageTask != "" && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "backstage-task", Reason: "is set but backstage-url is not: the task is read from Backstage"})
 	}

@@ -55,7 +55,7 @@ func TestReadDefaults(t *testing.T) {
 	want := Inputs{
 		Mode: ModeAuto, Entity: "catalog-info.yaml", Environment: "production", Audience: "sts.amazonaws.com",
 		RoleSessionDuration: 3600, Wait: true, Timeout: 30 * time.Minute, Comment: true, CheckRun: true,
-		PolicyFile: ".stagecrew/policy.yaml", BackstageAudience: "backstage",
+		PolicyFile: ".stagecrew/policy.yaml", BackstageAudience: "stagecrew-backstage",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Read = %+v\nwant %+v", got, want)
@@ -78,7 +78,7 @@ func TestReadValues(t *testing.T) {
 		Audience: "sts.amazonaws.com", RoleSessionDuration: 900, AWSRegion: "eu-west-1", Image: "x/api:1", Container: "api",
 		Command: []string{"bin/migrate", "--up"}, Wait: false, Timeout: 90 * time.Minute, StopOnCancel: true,
 		GitHubToken: "ghs_x", BackstageURL: "https://backstage.example.com", BackstageToken: "t", Notify: true,
-		PolicyFile: ".stagecrew/policy.yaml", AuditLog: "audit.jsonl", BackstageAudience: "backstage",
+		PolicyFile: ".stagecrew/policy.yaml", AuditLog: "audit.jsonl", BackstageAudience: "stagecrew-backstage",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Read = %+v\nwant %+v", got, want)
@@ -130,6 +130,7 @@ func TestReadProblems(t *testing.T) {
 		{"url", map[string]string{"backstage-url": "backstage.example.com"}, []string{"backstage-url: \"backstage.example.com\" is not an http(s) URL"}},
 		{"input and file", map[string]string{"input": "{}", "input-file": "in.json"}, []string{"input-file: cannot be used with input"}},
 		{"token without url", map[string]string{"backstage-token": "t"}, []string{"backstage-token: is set but backstage-url is not"}},
+		{"audience backstage", map[string]string{"backstage-audience": "backstage"}, []string{`backstage-audience: cannot be "backstage"`}},
 		{"task without url", map[string]string{"backstage-task": "0b7c1f4e-6a1d-4c55-9a57-2f3b1e8c9d10"}, []string{"backstage-task: is set but backstage-url is not"}},
 		{"task id", map[string]string{"backstage-url": "https://b.example.com", "backstage-task": "../x"}, []string{`backstage-task: "../x" is not a scaffolder task id`}},
 		{"secret arn", map[string]string{"backstage-url": "https://b.example.com", "backstage-token-secret": "arn:aws:s3:::bucket"}, []string{"backstage-token-secret: \"arn:aws:s3:::bucket\" is not a Secrets Manager secret ARN"}},
