@@ -28,7 +28,7 @@ func TestCheckTask(t *testing.T) {
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	task := func() Task {
 		return Task{ID: "t-1", CreatedBy: "user:default/alice", CreatedAt: now.Add(-2 * time.Minute), Status: "processing",
-			Template: "template:default/stagecrew-deploy",
+			Template:   "template:default/stagecrew-deploy",
 			Parameters: map[string]any{"entity": "component:default/orders", "environment": "staging", "input": `{"a": 1}`, "ref": "main"}}
 	}
 	run := func() TaskRun {
