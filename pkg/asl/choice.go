@@ -1,0 +1,3 @@
+package asl
+
+func (c *checker) choice(s *State, ptr string, ql QueryLanguage, b *Branch) {}

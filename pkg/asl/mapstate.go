@@ -1,0 +1,3 @@
+package asl
+
+func (c *checker) mapState(s *State, ptr string, ql QueryLanguage) {}
