@@ -95,6 +95,49 @@ func (m *Moto) Reset(t testing.TB) {
 	m.ExecuteStateMachines(t)
 }
 
+// EnforceIAM makes moto authorize calls against IAM from now on: after
+// the next free calls (which pass unchecked), every call must be signed by
+// an IAM user's or an assumed role's credentials, and is allowed only when
+// a policy attached to that user or role allows its action
+// (POST /moto-api/reset-auth, which sets INITIAL_NO_AUTH_ACTION_COUNT and
+// zeroes moto's call counter). What moto 5.2.1 checks, from its source
+// (moto/core/authorization.py, moto/iam/access_control.py):
+//
+//   - Every service whose responses go through BaseResponse.call_action
+//     (ECS, Step Functions, CodeDeploy, CloudWatch Logs, Resource Groups
+//     Tagging, Secrets Manager, IAM, STS, ...): the signature, then the
+//     action, named from the signing name (so the Tagging API is checked as
+//     "tagging:GetResources", not IAM's "tag:GetResources").
+//   - Not resources: call_action passes the resource "*" except for the few
+//     services with a _determine_resource (sqs, iam, sts;
+//     core/responses.py:514-522), and a statement's Resource is matched
+//     against that string (access_control.py:501), so only statements on
+//     "*" ever allow an ECS or Step Functions call.
+//   - Not conditions, in effect: only StringEquals is known, and it passes
+//     when the request supplies no value (iam/policy_conditions.py), which
+//     identity-policy checks never do.
+//   - Not trust policies of web identity: an unsigned call
+//     (AssumeRoleWithWebIdentity) under enforcement fails with 500
+//     (access_control.py:233 reads the Authorization header), so leave it
+//     a free call; moto's STS then issues credentials without reading the
+//     token or evaluating the role's trust policy (sts/responses.py:95-108
+//     never reads WebIdentityToken; sts/models.py:116-117 is assume_role).
+//
+// An assumed role's policies are the role's inline and attached policies,
+// found by the role name in the assumed role's ARN (access_control.py:148-198).
+// Reset does not undo enforcement; RelaxIAM does.
+func (m *Moto) EnforceIAM(t testing.TB, free int) {
+	t.Helper()
+	m.post(t, "/moto-api/reset-auth", fmt.Sprint(free))
+}
+
+// RelaxIAM lets every call through again, as a server started without
+// INITIAL_NO_AUTH_ACTION_COUNT does (to change policies between runs).
+func (m *Moto) RelaxIAM(t testing.TB) {
+	t.Helper()
+	m.post(t, "/moto-api/reset-auth", "inf")
+}
+
 func (m *Moto) post(t testing.TB, path, body string) {
 	t.Helper()
 	resp, err := http.Post(m.URL+path, "application/json", strings.NewReader(body))
