@@ -168,7 +168,7 @@ func (c *checker) target(m *Member, parent, field string, b *Branch) {
 			return
 		}
 	}
-	c.unknownTarget(m, parent, field, m.Value.Str, b)
+	c.unknownTarget(ruleNextUnknown, m, parent, field, m.Value.Str, b)
 }
 
 // stringField checks that obj's member name, if present, is a string, and

@@ -217,7 +217,7 @@ func (c *checker) branch(obj *Value, b *Branch, ql QueryLanguage) {
 		names[s.Name] = s
 	}
 	if start != nil && start.Value.Kind == String && names[start.Value.Str] == nil {
-		c.unknownTarget(start, ptr, "StartAt", start.Value.Str, b)
+		c.unknownTarget(ruleStartAt, start, ptr, "StartAt", start.Value.Str, b)
 	}
 	for _, s := range b.States {
 		c.state(s, ql, b)
@@ -227,12 +227,12 @@ func (c *checker) branch(obj *Value, b *Branch, ql QueryLanguage) {
 
 // unknownTarget reports a transition to a state not in b: out of scope
 // when the name is a state elsewhere.
-func (c *checker) unknownTarget(m *Member, parent, field, target string, b *Branch) {
+func (c *checker) unknownTarget(rule string, m *Member, parent, field, target string, b *Branch) {
 	if other, ok := c.owner[target]; ok && other != b {
 		c.add(ruleScope, parent, m, "%s %q is a state of %s: transitions cannot leave or enter a Parallel branch or a Map item processor", field, clip(target), scopeName(other))
 		return
 	}
-	c.add(ruleNextUnknown, parent, m, "%s %q is not a state of this States object", field, clip(target))
+	c.add(rule, parent, m, "%s %q is not a state of this States object", field, clip(target))
 }
 
 func scopeName(b *Branch) string {
