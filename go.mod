@@ -20,6 +20,8 @@ require (
 	github.com/rhysd/actionlint v1.7.12
 	github.com/sethvargo/go-githubactions v1.4.0
 	go.yaml.in/yaml/v3 v3.0.3
+	golang.org/x/net v0.53.0
+	golang.org/x/text v0.36.0
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -56,6 +58,5 @@ require (
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.3 // indirect
 	golang.org/x/sync v0.20.0 // indirect
-	golang.org/x/sys v0.42.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/sys v0.43.0 // indirect
 )

@@ -161,19 +161,20 @@ func eventError(ev types.HistoryEvent) (errName, cause string, ok bool) {
 }
 
 // Explain reads an execution's history backwards (newest first, page by
-// page) and says what went wrong: the state that failed, innermost first
+// page) and says what went wrong: the state that failed, outermost first
 // ("Deploy > Migrate" when Migrate failed inside the Parallel or Map state
 // Deploy), with the error and cause of the execution's failure, time-out or
 // abort, or of the last failed task when the execution's own event has none.
-// It reads at most 20 pages of 100 events; a longer history gives what was
-// found in them.
+// The failing state comes from the failure events themselves: from the
+// execution's failure event back along previousEventId to the state whose
+// failure ended it, then on to the Parallel and Map states around it; so a
+// sibling branch entered later does not take the blame. It reads at most
+// 20 pages of 100 events; a longer history gives what was found in them.
 func Explain(ctx context.Context, client Client, executionARN string) (*result.Failure, error) {
 	f := &result.Failure{}
-	exits := map[string]int{}
-	var open []string // states entered and never exited, newest first
+	var evs []types.HistoryEvent // newest first
 	var tok *string
-	var taskErr, taskCause string
-	haveExec, done := false, false
+	done := false
 	for range maxHistoryPages {
 		page, err := client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
 			ExecutionArn: aws.String(executionARN), ReverseOrder: true, NextToken: tok, MaxResults: historyPage,
@@ -181,39 +182,17 @@ func Explain(ctx context.Context, client Client, executionARN string) (*result.F
 		if err != nil {
 			return nil, fmt.Errorf("stepfunctions: reading the history of %s: %w", executionARN, err)
 		}
-		evs := slices.Clone(page.Events)
+		pe := slices.Clone(page.Events)
 		// Newest first, whatever order the server used (moto ignores reverseOrder).
-		slices.SortFunc(evs, func(a, b types.HistoryEvent) int { return int(b.Id - a.Id) })
-		for _, ev := range evs {
-			switch {
-			case ev.Type == types.HistoryEventTypeExecutionStarted:
-				done = true
-			case ev.Type == types.HistoryEventTypeExecutionRedriven:
-				// Events before a redrive belong to the earlier failure.
-				done = true
-			case ev.StateExitedEventDetails != nil:
-				exits[aws.ToString(ev.StateExitedEventDetails.Name)]++
-			case ev.StateEnteredEventDetails != nil:
-				name := aws.ToString(ev.StateEnteredEventDetails.Name)
-				if exits[name] > 0 {
-					exits[name]--
-				} else if !slices.Contains(open, name) {
-					open = append(open, name)
-				}
-			default:
-				e, c, ok := eventError(ev)
-				if !ok {
-					break
-				}
-				isExec := ev.ExecutionFailedEventDetails != nil || ev.ExecutionTimedOutEventDetails != nil || ev.ExecutionAbortedEventDetails != nil
-				switch {
-				case isExec && !haveExec:
-					haveExec, f.Error, f.Cause = true, e, c
-				case !isExec && taskErr == "" && taskCause == "":
-					taskErr, taskCause = e, c
-				}
+		slices.SortFunc(pe, func(a, b types.HistoryEvent) int { return int(b.Id - a.Id) })
+		for _, ev := range pe {
+			if len(evs) > 0 && ev.Id >= evs[len(evs)-1].Id {
+				continue // a server that ignores tokens sends the same events again
 			}
-			if done {
+			evs = append(evs, ev)
+			// Events before a redrive belong to the earlier failure.
+			if ev.Type == types.HistoryEventTypeExecutionStarted || ev.Type == types.HistoryEventTypeExecutionRedriven {
+				done = true
 				break
 			}
 		}
@@ -222,15 +201,251 @@ func Explain(ctx context.Context, client Client, executionARN string) (*result.F
 		}
 		tok = page.NextToken
 	}
+	var taskErr, taskCause string
+	haveExec, haveTask := false, false
+	for _, ev := range evs {
+		e, c, ok := eventError(ev)
+		if !ok {
+			continue
+		}
+		switch isExec := isExecutionEnd(ev); {
+		case isExec && !haveExec:
+			haveExec, f.Error, f.Cause = true, e, c
+		case !isExec && !haveTask && (e != "" || c != ""):
+			haveTask, taskErr, taskCause = true, e, c
+		}
+	}
 	if f.Error == "" && f.Cause == "" {
 		f.Error, f.Cause = taskErr, taskCause
 	}
+	path := failurePath(evs)
+	if path == nil {
+		path = openStates(evs)
+	}
+	f.Where = strings.Join(path, " > ")
+	return f, nil
+}
+
+// isExecutionEnd reports whether ev ends the execution unsuccessfully.
+func isExecutionEnd(ev types.HistoryEvent) bool {
+	return ev.ExecutionFailedEventDetails != nil || ev.ExecutionTimedOutEventDetails != nil || ev.ExecutionAbortedEventDetails != nil
+}
+
+// failurePath names the state that failed, outermost first ("Deploy >
+// Migrate"), from the failure events themselves. It follows previousEventId
+// from the execution's end (its failure, time-out or abort event, else the
+// newest event) to the first failure of a state (a Fail state entered, a
+// task, activity or Lambda failure or time-out); where that chain first
+// reaches a Parallel or Map state instead (a Parallel's failure event may
+// point at any branch's last event: moto's does), the failure is the one
+// inside that state that ended its branch, the one with the execution's
+// error first, else the earliest. From the failure it goes back to the
+// state it belongs to and on to the Parallel and Map states around it. nil
+// when the history has no such chain (events without previousEventId).
+func failurePath(evs []types.HistoryEvent) []string {
+	if len(evs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]types.HistoryEvent, len(evs))
+	children := map[int64][]types.HistoryEvent{}
+	for _, ev := range evs {
+		byID[ev.Id] = ev
+		children[ev.PreviousEventId] = append(children[ev.PreviousEventId], ev)
+	}
+	end := evs[0]
+	for _, ev := range evs {
+		if isExecutionEnd(ev) {
+			end = ev
+			break
+		}
+	}
+	var origin, scope *types.HistoryEvent
+	exits := map[string]int{}
+	carried := false // a Parallel, Map or iteration failure seen: its previous event may be any branch's
+	walkChain(byID, end, func(ev types.HistoryEvent) bool {
+		switch {
+		case isStateFailure(ev) && endsBranch(children[ev.Id]):
+			origin = &ev
+		case isScopeType(ev.Type, "Failed") || ev.Type == types.HistoryEventTypeMapIterationFailed:
+			carried = true
+		case ev.StateExitedEventDetails != nil:
+			exits[aws.ToString(ev.StateExitedEventDetails.Name)]++
+		case ev.StateEnteredEventDetails != nil:
+			name := aws.ToString(ev.StateEnteredEventDetails.Name)
+			switch {
+			case exits[name] > 0:
+				exits[name]--
+			case carried && !isScopeType(ev.Type, "Entered"):
+				// in a sibling branch, cancelled by the failure
+			default:
+				scope = &ev
+				return false
+			}
+		}
+		return origin == nil
+	})
+	if origin == nil && scope != nil && isScopeType(scope.Type, "Entered") {
+		origin = failureInside(evs, byID, children, *scope, end)
+	}
+	start := origin
+	if start == nil {
+		start = scope
+	}
+	if start == nil {
+		return nil
+	}
+	return statePath(byID, *start)
+}
+
+// failureInside returns the failure, inside the Parallel or Map state
+// entered by scope, that ended its branch: no event follows it but the
+// failure of its Parallel, Map or iteration or of the execution. The one
+// with the error and cause of end comes first, else the earliest.
+func failureInside(evs []types.HistoryEvent, byID map[int64]types.HistoryEvent, children map[int64][]types.HistoryEvent, scope, end types.HistoryEvent) *types.HistoryEvent {
+	endErr, endCause, _ := eventError(end)
+	var found *types.HistoryEvent
+	matched := false
+	for i := len(evs) - 1; i >= 0; i-- { // oldest first
+		ev := evs[i]
+		if ev.Id <= scope.Id || !isStateFailure(ev) || !endsBranch(children[ev.Id]) || !descends(byID, ev, scope.Id) {
+			continue
+		}
+		e, c, _ := eventError(ev)
+		m := (e != "" || c != "") && e == endErr && c == endCause
+		if found == nil || (m && !matched) {
+			found, matched = &evs[i], m
+		}
+	}
+	return found
+}
+
+// endsBranch reports whether the events following a failure only carry
+// it outwards (nothing caught or retried it).
+func endsBranch(next []types.HistoryEvent) bool {
+	for _, ev := range next {
+		t := ev.Type
+		if !isExecutionEnd(ev) && !isScopeType(t, "Failed") && t != types.HistoryEventTypeMapIterationFailed &&
+			!strings.HasSuffix(string(t), "Aborted") {
+			return false
+		}
+	}
+	return true
+}
+
+// descends reports whether ev's chain of previous events reaches the
+// event id.
+func descends(byID map[int64]types.HistoryEvent, ev types.HistoryEvent, id int64) bool {
+	found := false
+	walkChain(byID, ev, func(e types.HistoryEvent) bool {
+		found = e.Id == id
+		return !found && e.Id > id
+	})
+	return found
+}
+
+// walkChain calls f on ev and then on each previous event, while f returns
+// true and the previous event is known.
+func walkChain(byID map[int64]types.HistoryEvent, ev types.HistoryEvent, f func(types.HistoryEvent) bool) {
+	for steps := 0; steps <= len(byID); steps++ {
+		if !f(ev) || ev.PreviousEventId == 0 || ev.PreviousEventId >= ev.Id {
+			return
+		}
+		var ok bool
+		if ev, ok = byID[ev.PreviousEventId]; !ok {
+			return
+		}
+	}
+}
+
+// isStateFailure reports whether ev is a state's own failure: a Fail state
+// entered, or a task, activity, Lambda, evaluation or map run failure or
+// time-out. The failures of Parallel and Map states and iterations only
+// carry one outwards; aborts follow another failure.
+func isStateFailure(ev types.HistoryEvent) bool {
+	if ev.Type == types.HistoryEventTypeFailStateEntered {
+		return true
+	}
+	t := ev.Type
+	if _, _, ok := eventError(ev); !ok || isExecutionEnd(ev) || isScopeType(t, "Failed") ||
+		t == types.HistoryEventTypeMapIterationFailed || strings.HasSuffix(string(t), "Aborted") {
+		return false
+	}
+	return true
+}
+
+// statePath goes back from a failure event to the state it belongs to (the
+// first state entered and not exited on its chain), then on to the
+// Parallel and Map states around it, and returns their names outermost
+// first.
+func statePath(byID map[int64]types.HistoryEvent, start types.HistoryEvent) []string {
+	var path []string // innermost first
+	exits := map[string]int{}
+	closes := 0        // Parallel and Map states closed without an exit event seen
+	afterExit := false // the newer event on the chain was a Parallel or Map exit
+	walkChain(byID, start, func(ev types.HistoryEvent) bool {
+		wasExit := false
+		switch {
+		case ev.StateExitedEventDetails != nil:
+			exits[aws.ToString(ev.StateExitedEventDetails.Name)]++
+			wasExit = isScopeType(ev.Type, "Exited")
+		case ev.StateEnteredEventDetails != nil:
+			name := aws.ToString(ev.StateEnteredEventDetails.Name)
+			switch {
+			case exits[name] > 0:
+				exits[name]--
+			case len(path) == 0:
+				path = append(path, name) // the failing state
+			case !isScopeType(ev.Type, "Entered"):
+				// A state before the failing one on its chain (a Fail or
+				// Task state whose error was caught): it contains nothing.
+			case closes > 0:
+				closes--
+			case !slices.Contains(path, name):
+				path = append(path, name)
+			}
+		case len(path) > 0 && !afterExit && (isScopeType(ev.Type, "Succeeded") || isScopeType(ev.Type, "Failed") || isScopeType(ev.Type, "Aborted")):
+			closes++
+		}
+		afterExit = wasExit
+		return true
+	})
+	if len(path) == 0 {
+		return nil
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// isScopeType reports whether t is the event of a Parallel or Map state
+// with the given suffix (ParallelStateFailed, MapStateExited...).
+func isScopeType(t types.HistoryEventType, suffix string) bool {
+	return t == types.HistoryEventType("ParallelState"+suffix) || t == types.HistoryEventType("MapState"+suffix)
+}
+
+// openStates is the explanation for a history without previousEventId:
+// the states entered and never exited, newest first, give the innermost
+// and the outermost.
+func openStates(evs []types.HistoryEvent) []string {
+	exits := map[string]int{}
+	var open []string
+	for _, ev := range evs {
+		switch {
+		case ev.StateExitedEventDetails != nil:
+			exits[aws.ToString(ev.StateExitedEventDetails.Name)]++
+		case ev.StateEnteredEventDetails != nil:
+			name := aws.ToString(ev.StateEnteredEventDetails.Name)
+			if exits[name] > 0 {
+				exits[name]--
+			} else if !slices.Contains(open, name) {
+				open = append(open, name)
+			}
+		}
+	}
 	switch len(open) {
 	case 0:
+		return nil
 	case 1:
-		f.Where = open[0]
-	default:
-		f.Where = open[len(open)-1] + " > " + open[0]
+		return open
 	}
-	return f, nil
+	return []string{open[len(open)-1], open[0]}
 }

@@ -182,6 +182,25 @@ func TestRunAgainstMoto(t *testing.T) {
 			status: result.Failed, where: "Deploy > Migrate", err: "Migration.Failed", cause: "column exists",
 		},
 		{
+			name: "fail after a caught parallel",
+			def: `{"StartAt":"Try","States":{
+				"Try":{"Type":"Parallel","Branches":[{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"Flaky","Cause":"caught"}}}],
+					"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Recovered"}],"End":true},
+				"Recovered":{"Type":"Pass","Next":"Give up"},
+				"Give up":{"Type":"Fail","Error":"Orders.GaveUp","Cause":"after recovery"}}}`,
+			input: `{}`, status: result.Failed, where: "Give up", err: "Orders.GaveUp", cause: "after recovery",
+		},
+		{
+			name: "fail in a parallel inside a map", input: `{"items":[1,2]}`,
+			def: `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","End":true,
+				"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Prep","States":{
+					"Prep":{"Type":"Pass","Next":"Fan"},
+					"Fan":{"Type":"Parallel","End":true,"Branches":[
+						{"StartAt":"Ok","States":{"Ok":{"Type":"Pass","End":true}}},
+						{"StartAt":"Ship","States":{"Ship":{"Type":"Fail","Error":"Ship.Failed","Cause":"no carrier"}}}]}}}}}}`,
+			status: result.Failed, where: "Each > Fan > Ship", err: "Ship.Failed", cause: "no carrier",
+		},
+		{
 			name: "retry then catch",
 			def: `{"StartAt":"Try","States":{
 				"Try":{"Type":"Parallel","Branches":[{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"Flaky","Cause":"try again"}}}],
