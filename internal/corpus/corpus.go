@@ -9,10 +9,13 @@ import (
 	"strings"
 )
 
-// Case is one catalog file: an ID that says what it probes, and its text.
+// Case is one catalog file: an ID that says what it probes, its text, and
+// the files beside it that its placeholders and Location targets name
+// (by path relative to it).
 type Case struct {
-	ID   string
-	YAML string
+	ID    string
+	YAML  string
+	Files map[string]string
 }
 
 // entity renders an entity document from its parts. Empty parts are left out.
@@ -74,7 +77,15 @@ func meta(name string, more ...string) string {
 // each probing one rule, valid and invalid.
 func Tricky() []Case {
 	var cs []Case
-	add := func(id, text string) { cs = append(cs, Case{ID: id, YAML: text}) }
+	add := func(id, text string) {
+		c := Case{ID: id, YAML: text}
+		if strings.Contains(text, "kind: Location") {
+			// The base Location's targets, empty catalog files, so that
+			// the catalog finds them.
+			c.Files = map[string]string{"a/catalog-info.yaml": "", "b/catalog-info.yaml": ""}
+		}
+		cs = append(cs, c)
+	}
 	with := func(kind string, f func(e *entity)) string {
 		e := bases[kind]
 		e.metadata = meta("sample")
@@ -297,6 +308,7 @@ func Tricky() []Case {
 	for i, y := range yamlCases {
 		add(fmt.Sprintf("yaml/%d", i), y)
 	}
+	cs = append(cs, pipelineCases(with)...)
 	return cs
 }
 

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -530,6 +531,14 @@ var (
 	coreInf   = regexp.MustCompile(`^[-+]?\.(?:inf|Inf|INF)$`)
 	coreNaN   = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
 
+	// What the explicit !!float tag accepts in the npm yaml package's core
+	// schema: a dot or an exponent is needed.
+	tagFloat    = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$`)
+	tagFloatExp = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$`)
+	tagFloatNaN = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$`)
+	// The npm yaml package's timestamp, for !!timestamp and YAML 1.1.
+	timestampRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|T|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$`)
+
 	// YAML 1.1 types, for documents that declare %YAML 1.1.
 	v11Null  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
 	v11True  = regexp.MustCompile(`^(?:[Yy]|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$`)
@@ -555,19 +564,55 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 		case "!!str", "!":
 			return s, nil
 		case "!!null":
-			return nil, nil
+			if coreNull.MatchString(s) {
+				return nil, nil
+			}
+			return s, nil // the npm yaml package warns and keeps the string
 		case "!!bool":
 			if coreBool.MatchString(s) || (d.v11 && (v11True.MatchString(s) || v11False.MatchString(s))) {
 				return d.plain(s), nil
 			}
 			return s, nil
 		case "!!int", "!!float":
-			if v := d.plain(s); isNumber(v) {
-				return v, nil
+			if d.v11 {
+				if v := d.plain(s); isNumber(v) {
+					return v, nil
+				}
+				return s, nil
+			}
+			// YAML 1.2 core: each tag resolves only its own forms
+			// ("!!float 1" stays the string "1", as in the npm yaml package).
+			if n.Tag == "!!int" && (coreOct.MatchString(s) || coreInt.MatchString(s) || coreHex.MatchString(s)) {
+				return d.plain(s), nil
+			}
+			if n.Tag == "!!float" && (tagFloat.MatchString(s) || tagFloatExp.MatchString(s) || tagFloatNaN.MatchString(s)) {
+				return d.plain(s), nil
 			}
 			return s, nil
+		case "!!timestamp":
+			// The npm yaml package reads a date as a JavaScript Date,
+			// which its toJSON makes an ISO string; anything else is an
+			// error.
+			if t, ok := parseTimestamp(s); ok {
+				return t, nil
+			}
+			return nil, d.errAt(n, ErrSyntax, "!!timestamp expects a date, starting with yyyy-mm-dd")
 		case "!!binary":
-			return nil, d.errAt(n, ErrSyntax, "binary values (!!binary) cannot be catalog data")
+			// A Node Buffer, which toJSON makes {type: "Buffer", data: [bytes]}.
+			b, err := base64.StdEncoding.DecodeString(strings.Map(func(r rune) rune {
+				if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+					return -1
+				}
+				return r
+			}, s))
+			if err != nil {
+				return nil, d.errAt(n, ErrSyntax, "!!binary value is not base64: %v", err)
+			}
+			data := make([]any, len(b))
+			for i, c := range b {
+				data[i] = float64(c)
+			}
+			return map[string]any{"type": "Buffer", "data": data}, nil
 		}
 		// Unknown tags: Backstage's parser warns and reads the value as if
 		// untagged.
@@ -741,7 +786,7 @@ func resolve11(s string) any {
 	case coreNaN.MatchString(s):
 		return mathNaN()
 	case v11Time.MatchString(s):
-		if t, ok := parseTimestamp11(s); ok {
+		if t, ok := parseTimestamp(s); ok {
 			return t
 		}
 	}

@@ -7,4 +7,9 @@
 // yaml package reads it): "yes", "on", "12:30" and dates stay strings, "<<"
 // merge keys are applied only in documents that declare %YAML 1.1, duplicate
 // keys are errors, and an empty document is skipped.
+//
+// Resolve does what the catalog's processing does before validation where
+// files beside the catalog file are needed ($text, $json and $yaml
+// placeholders, Location targets); SpecRefs reads the references the
+// catalog turns into relations.
 package catalog

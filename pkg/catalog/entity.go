@@ -15,9 +15,12 @@ const DefaultNamespace = "default"
 const (
 	AnnotationSourceLocation = "backstage.io/source-location"
 	AnnotationManagedBy      = "backstage.io/managed-by-location"
-	AnnotationGitHubSlug     = "github.com/project-slug"
-	AnnotationGitHubUser     = "github.com/user-login"
-	AnnotationGitHubTeam     = "github.com/team-slug"
+	// AnnotationManagedByOrigin is set by the catalog, like
+	// AnnotationManagedBy, on every entity it reads from a location.
+	AnnotationManagedByOrigin = "backstage.io/managed-by-origin-location"
+	AnnotationGitHubSlug      = "github.com/project-slug"
+	AnnotationGitHubUser      = "github.com/user-login"
+	AnnotationGitHubTeam      = "github.com/team-slug"
 )
 
 // Entity is one Backstage catalog entity. Its typed fields hold what decoded

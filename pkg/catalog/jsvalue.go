@@ -102,24 +102,33 @@ func jsNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// parseTimestamp11 reads a YAML 1.1 timestamp and returns it as JavaScript's
-// Date.toJSON would (an ISO string in UTC).
-func parseTimestamp11(s string) (string, bool) {
+// parseTimestamp reads a timestamp as the npm yaml package does and
+// returns it as the catalog sees it: the package reads a JavaScript Date,
+// and its toJSON turns that into an ISO string in UTC.
+func parseTimestamp(s string) (string, bool) {
+	if !timestampRE.MatchString(s) {
+		return "", false
+	}
 	layouts := []string{
 		"2006-1-2",
 		"2006-1-2T15:04:05.999999999Z07:00",
 		"2006-1-2t15:04:05.999999999Z07:00",
 		"2006-1-2 15:04:05.999999999Z07:00",
 		"2006-1-2 15:04:05.999999999 Z07:00",
+		"2006-1-2T15:04:05.999999999 Z07:00",
 		"2006-1-2T15:04:05.999999999",
+		"2006-1-2t15:04:05.999999999",
 		"2006-1-2 15:04:05.999999999",
 		"2006-1-2 15:04:05.999999999 -7",
 		"2006-1-2T15:04:05.999999999-7",
+		"2006-1-2 15:04:05.999999999-7",
 	}
 	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC().Format("2006-01-02T15:04:05.000Z"), true
 		}
 	}
-	return "", false
+	// Forms Go's layouts do not cover (tabs, a one-digit hour): still a
+	// Date in JavaScript, and so a string.
+	return s, true
 }

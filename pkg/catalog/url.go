@@ -133,11 +133,20 @@ func validHost(host string, special, file bool) bool {
 			return false
 		}
 	}
-	if file && strings.EqualFold(decoded, "localhost") {
+	ascii, ok := domainToASCII(decoded)
+	if !ok || ascii == "" {
+		return false
+	}
+	for _, r := range ascii {
+		if r < 0x20 || r == 0x7f || r == '%' || strings.ContainsRune(forbiddenHost, r) {
+			return false
+		}
+	}
+	if file && strings.EqualFold(ascii, "localhost") {
 		return true
 	}
-	if endsInNumber(decoded) {
-		return validIPv4(decoded)
+	if endsInNumber(ascii) {
+		return validIPv4(ascii)
 	}
 	return true
 }

@@ -198,6 +198,11 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 	if !ok {
 		return
 	}
+	if !labels && jsFalsy(raw) {
+		// The catalog's processing output collector reads a falsy
+		// annotations value ("annotations:" left empty) as {}.
+		return
+	}
 	kv, ok := raw.(map[string]any)
 	if !ok {
 		v.addf(at(p, field), "must be a mapping of strings, found %s", jsType(raw))
@@ -209,6 +214,9 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 	}
 	for _, k := range keysToCheck(kv, valid) {
 		val := kv[k]
+		if !labels && (k == AnnotationManagedBy || k == AnnotationManagedByOrigin) {
+			continue // the catalog sets these two itself, over what the file says
+		}
 		kp := at(p, field, k)
 		if !isValidPrefixedName(k) {
 			v.addf(kp, "%q is not a valid key: expected [prefix/]name, the prefix a DNS subdomain and the name letters, digits and [-_.], at most 63 characters", k)
@@ -371,6 +379,22 @@ func isValidPrefixedName(s string) bool {
 		return isValidObjectName(parts[0])
 	case 2:
 		return isValidDNSSubdomain(parts[0]) && isValidObjectName(parts[1])
+	}
+	return false
+}
+
+// jsFalsy reports whether JavaScript reads v as false: null, false, 0, NaN
+// and the empty string.
+func jsFalsy(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !v
+	case float64:
+		return v == 0 || v != v
+	case string:
+		return v == ""
 	}
 	return false
 }

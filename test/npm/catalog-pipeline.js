@@ -4,9 +4,12 @@
 //
 //   parseCatalogYaml   - what plugin-catalog-node's parseEntityYaml does with
 //                        the file's text (one result per non-empty document);
-//   makeEntityChecker  - the default entity policies of @backstage/catalog-model
-//                        followed by the built-in kind validators and the
-//                        scaffolder's Template v1beta3 validator.
+//   makeEntityChecker  - what the catalog's processing output collector does
+//                        with an emitted entity (falsy annotations become {},
+//                        the location annotations are set), then the default
+//                        entity policies of @backstage/catalog-model followed
+//                        by the built-in kind validators and the scaffolder's
+//                        Template v1beta3 validator.
 //
 // Every instance (policies, validators, their Ajv schemas) is built once by
 // makeEntityChecker and reused for every entity.
@@ -84,6 +87,27 @@ function makeEntityChecker() {
     }
   }
   return async function check(entity) {
+    // What the catalog's ProcessorOutputCollector does with an entity a
+    // file emits, before processing it: a falsy metadata.annotations
+    // becomes {}, anything else that is not an object is refused, and the
+    // location annotations are set.
+    if (lodash.isPlainObject(entity) && lodash.isPlainObject(entity.metadata)) {
+      const annotations = entity.metadata.annotations || {};
+      if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+        return { valid: false, error: 'metadata.annotations must be a valid object' };
+      }
+      entity = {
+        ...entity,
+        metadata: {
+          ...entity.metadata,
+          annotations: {
+            ...annotations,
+            'backstage.io/managed-by-origin-location': 'url:https://example.com/catalog-info.yaml',
+            'backstage.io/managed-by-location': 'url:https://example.com/catalog-info.yaml',
+          },
+        },
+      };
+    }
     let enforced;
     try {
       // The catalog validates kinds on the entity the policies return
