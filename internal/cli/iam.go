@@ -102,7 +102,8 @@ func iamPermissionsCommand() *Command {
 The policy covers the entity's state machine (and its executions) and ECS
 service, task definition family, task roles and awslogs group, and nothing
 else; only ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition are on
-"*", because AWS supports no narrower resource for them.`,
+"*", because AWS supports no narrower resource for them, and ecs:ListTasks,
+held to the service's cluster by the ecs:cluster condition.`,
 	}
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &IAMOptions{IO: streams}

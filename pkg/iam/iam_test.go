@@ -148,7 +148,7 @@ func TestPermissionsECS(t *testing.T) {
 		got[s.Sid] = s
 		order = append(order, s.Sid)
 	}
-	if strings.Join(order, ",") != "DeployService,TaskDefinitions,RunTask,Tasks,PassTaskRoles,ReadLogs" {
+	if strings.Join(order, ",") != "DeployService,TaskDefinitions,RunTask,Tasks,ListTasks,PassTaskRoles,ReadLogs" {
 		t.Errorf("order %v", order)
 	}
 	if r := got["RunTask"]; r.Resource[1] != "arn:aws:ecs:us-east-1:123456789012:task-definition/web:*" ||
@@ -162,9 +162,12 @@ func TestPermissionsECS(t *testing.T) {
 	if r := got["ReadLogs"]; len(r.Resource) != 2 || r.Resource[1] != "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/web:log-stream:*" {
 		t.Errorf("logs %+v", r)
 	}
-	// Only TaskDefinitions is on "*".
+	// Only TaskDefinitions and ListTasks (held to the cluster) are on "*".
+	if r := got["ListTasks"]; r.Condition["ArnEquals"]["ecs:cluster"][0] != "arn:aws:ecs:us-east-1:123456789012:cluster/prod" {
+		t.Errorf("ListTasks %+v", r)
+	}
 	for _, s := range d.Statement {
-		if slicesContains(s.Resource, "*") != (s.Sid == "TaskDefinitions") {
+		if slicesContains(s.Resource, "*") != (s.Sid == "TaskDefinitions" || s.Sid == "ListTasks") {
 			t.Errorf("%s: resources %v", s.Sid, s.Resource)
 		}
 	}

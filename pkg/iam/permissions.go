@@ -34,11 +34,13 @@ type PermissionOptions struct {
 //
 //	StartExecution, DescribeStateMachine, Executions  (Step Functions)
 //	DeployService, TaskDefinitions, RunTask, Tasks,   (ECS)
-//	PassTaskRoles, ReadLogs
+//	ListTasks, PassTaskRoles, ReadLogs
 //
-// TaskDefinitions is the one statement on "*": ecs:RegisterTaskDefinition
-// and ecs:DescribeTaskDefinition support no resource-level permissions and
-// no condition key that names the family or cluster.
+// TaskDefinitions and ListTasks are the statements on "*":
+// ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no
+// resource-level permissions and no condition key that names the family or
+// cluster; ecs:ListTasks names no task, and is held to the service's
+// cluster by the ecs:cluster condition.
 func Permissions(o PermissionOptions) (*Document, error) {
 	if o.StateMachine.IsZero() && o.Service.IsZero() {
 		return nil, ErrNothingToGrant
@@ -97,6 +99,11 @@ func Permissions(o PermissionOptions) (*Document, error) {
 			Condition: onCluster})
 		add(Statement{Sid: "Tasks", Effect: "Allow", Action: Strings{"ecs:DescribeTasks", "ecs:StopTask"},
 			Resource: Strings{ecsARN("task/" + svc.Cluster + "/*")}, Condition: onCluster})
+		// ListTasks (finding a re-run's task, a deployment's stopped tasks)
+		// names no task: its only resource type is the container instance,
+		// so IAM authorizes "*", and the cluster condition key keeps it to
+		// the service's cluster.
+		add(Statement{Sid: "ListTasks", Effect: "Allow", Action: Strings{"ecs:ListTasks"}, Resource: Strings{"*"}, Condition: onCluster})
 
 		var roles Strings
 		for _, r := range []string{td.TaskRoleARN, td.ExecutionRoleARN} {
