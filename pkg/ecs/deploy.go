@@ -28,6 +28,10 @@ type DeployOptions struct {
 	Image string
 	// Environment sets environment variables of the container.
 	Environment map[string]string
+	// Edits change several containers (images, environment, secrets), the
+	// task and execution roles and the new revision's tags, after Image
+	// and Environment.
+	Edits Edits
 	// TaskDefinitionFile is the content of a task definition file from the
 	// repository (stagecrew.dev/task-definition). When nil, the service's
 	// current task definition is the base.
@@ -120,8 +124,10 @@ func (o *DeployOptions) check() error {
 	switch {
 	case o.Service.IsZero() && !(o.RegisterOnly && o.TaskDefinitionFile != nil):
 		return fmt.Errorf("%w: no ECS service (only registering a task definition file needs none)", ErrOptions)
-	case o.TaskDefinitionARN != "" && (o.Image != "" || len(o.Environment) > 0 || o.TaskDefinitionFile != nil):
-		return fmt.Errorf("%w: a task definition ARN is deployed as it is: no image, environment or file with it", ErrOptions)
+	case o.TaskDefinitionARN != "" && (o.Image != "" || len(o.Environment) > 0 || o.TaskDefinitionFile != nil || !o.Edits.IsZero()):
+		return fmt.Errorf("%w: a task definition ARN is deployed as it is: no image, environment, secrets, roles, tags or file with it", ErrOptions)
+	case o.Image != "" && o.Container != "" && o.Edits.Containers[o.Container].Image != "":
+		return fmt.Errorf("%w: the image of container %s is given twice (image and images)", ErrOptions, o.Container)
 	case o.TaskDefinitionARN != "" && o.RegisterOnly:
 		return fmt.Errorf("%w: a task definition ARN is registered already", ErrOptions)
 	}
@@ -154,6 +160,9 @@ func (r *Runner) taskDefinitionFor(ctx context.Context, o DeployOptions, svc *ty
 		in = RegisterInput(cur, tags)
 	}
 	if err := SetImage(in, o.Container, o.Image, o.Environment); err != nil {
+		return "", err
+	}
+	if err := o.Edits.Apply(in); err != nil {
 		return "", err
 	}
 	family := aws.ToString(in.Family)

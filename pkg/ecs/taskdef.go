@@ -225,6 +225,10 @@ func canonical(in *ecs.RegisterTaskDefinitionInput) (any, error) {
 		slices.SortStableFunc(d.Environment, func(x, y types.KeyValuePair) int {
 			return strings.Compare(aws.ToString(x.Name), aws.ToString(y.Name))
 		})
+		d.Secrets = slices.Clone(d.Secrets)
+		slices.SortStableFunc(d.Secrets, func(x, y types.Secret) int {
+			return strings.Compare(aws.ToString(x.Name), aws.ToString(y.Name))
+		})
 		d.PortMappings = slices.Clone(d.PortMappings)
 		for j, p := range d.PortMappings {
 			if p.Protocol == "" {
