@@ -131,7 +131,7 @@ func (s *BackstageServer) dryRun(target string) (PipelineResult, error) {
 				Namespace string `json:"namespace"`
 			} `json:"metadata"`
 		} `json:"entities"`
-		Error *backstageError `json:"error"`
+		Error *catalogAPIError `json:"error"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return PipelineResult{}, fmt.Errorf("%s: decoding the answer: %w", resp.Status, err)
@@ -156,14 +156,14 @@ func (s *BackstageServer) dryRun(target string) (PipelineResult, error) {
 	return PipelineResult{}, fmt.Errorf("%s for %s: %s", resp.Status, url.PathEscape(target), msg)
 }
 
-// backstageError is the error body of Backstage's REST API.
-type backstageError struct {
+// catalogAPIError is the error body of Backstage's REST API.
+type catalogAPIError struct {
 	Name    string          `json:"name"`
 	Message string          `json:"message"`
-	Cause   *backstageError `json:"cause"`
+	Cause   *catalogAPIError `json:"cause"`
 }
 
-func (e *backstageError) String() string {
+func (e *catalogAPIError) String() string {
 	s := e.Name + ": " + e.Message
 	if e.Cause != nil {
 		s += "; caused by " + e.Cause.String()
