@@ -26,6 +26,34 @@ type PermissionOptions struct {
 	// Service): its family scopes RunTask, its roles scope iam:PassRole, its
 	// awslogs groups scope log reading.
 	TaskDefinition *TaskDefinition
+
+	// What a deploy may do besides (see Permissions); each adds only the
+	// calls it makes.
+	Deploy DeployOptions
+}
+
+// DeployOptions are the optional parts of an ECS deploy that need calls of
+// their own.
+type DeployOptions struct {
+	// PassRoles are more roles a deploy sets on new revisions (the action's
+	// task-role-arn and execution-role-arn), in the service's account.
+	PassRoles []string
+	// Tags: the deploy tags new revisions or one-off tasks (the action's
+	// tags input), which needs ecs:TagResource on create.
+	Tags bool
+	// KeepRevisions: the deploy deregisters old revisions (keep-revisions).
+	KeepRevisions bool
+	// FindByTags: the service is found through the Resource Groups Tagging
+	// API (aws.amazon.com/amazon-ecs-service-tags without an ARN).
+	FindByTags bool
+	// CodeDeploy is the blue/green application and deployment group of a
+	// service with the CODE_DEPLOY deployment controller; nil for none.
+	CodeDeploy *CodeDeployGroup
+}
+
+// CodeDeployGroup names a CodeDeploy application and deployment group.
+type CodeDeployGroup struct {
+	Application, DeploymentGroup string
 }
 
 // Permissions returns the permission policy of a role that deploys and
@@ -90,8 +118,12 @@ func Permissions(o PermissionOptions) (*Document, error) {
 		// resource-level permissions (AWS requires "*"), and no condition key
 		// names the family; the PassRole statement is what keeps a new
 		// revision from carrying another role.
-		add(Statement{Sid: "TaskDefinitions", Effect: "Allow",
-			Action: Strings{"ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}, Resource: Strings{"*"}})
+		tdActions := Strings{"ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}
+		if o.Deploy.KeepRevisions {
+			// Neither supports resource-level permissions either.
+			tdActions = append(tdActions, "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions")
+		}
+		add(Statement{Sid: "TaskDefinitions", Effect: "Allow", Action: tdActions, Resource: Strings{"*"}})
 		// RunTask is authorized on the task definition: the family ARN
 		// (when called with the family alone) and its revisions.
 		add(Statement{Sid: "RunTask", Effect: "Allow", Action: Strings{"ecs:RunTask"},
@@ -105,8 +137,15 @@ func Permissions(o PermissionOptions) (*Document, error) {
 		// the service's cluster.
 		add(Statement{Sid: "ListTasks", Effect: "Allow", Action: Strings{"ecs:ListTasks"}, Resource: Strings{"*"}, Condition: onCluster})
 
+		if o.Deploy.Tags {
+			// Tagging a resource as it is created is authorized as
+			// ecs:TagResource with the creating call in ecs:CreateAction.
+			add(Statement{Sid: "TagOnCreate", Effect: "Allow", Action: Strings{"ecs:TagResource"},
+				Resource:  Strings{ecsARN("task-definition/" + td.Family + ":*"), ecsARN("task/" + svc.Cluster + "/*")},
+				Condition: map[string]map[string]Strings{"StringEquals": {"ecs:CreateAction": {"RegisterTaskDefinition", "RunTask"}}}})
+		}
 		var roles Strings
-		for _, r := range []string{td.TaskRoleARN, td.ExecutionRoleARN} {
+		for _, r := range slices.Concat([]string{td.TaskRoleARN, td.ExecutionRoleARN}, o.Deploy.PassRoles) {
 			if r == "" {
 				continue
 			}
@@ -136,6 +175,15 @@ func Permissions(o PermissionOptions) (*Document, error) {
 		}
 		if len(logs) > 0 {
 			add(Statement{Sid: "ReadLogs", Effect: "Allow", Action: Strings{"logs:FilterLogEvents", "logs:GetLogEvents"}, Resource: logs})
+		}
+		if cd := o.Deploy.CodeDeploy; cd != nil {
+			if err := addCodeDeploy(add, svc, *cd); err != nil {
+				return nil, err
+			}
+		}
+		if o.Deploy.FindByTags {
+			// GetResources supports no resource-level permissions.
+			add(Statement{Sid: "FindServiceByTags", Effect: "Allow", Action: Strings{"tag:GetResources"}, Resource: Strings{"*"}})
 		}
 	}
 	return doc, nil

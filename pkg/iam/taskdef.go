@@ -14,6 +14,9 @@ type TaskDefinition struct {
 	TaskRoleARN      string // ARN or role name; "" when the task has no role
 	ExecutionRoleARN string // ARN or role name; "" when it has none
 	LogGroups        []LogGroup
+	// Secrets are the valueFrom of the containers' secrets, for
+	// ExecutionRolePermissions.
+	Secrets []string
 }
 
 // LogGroup is an awslogs log group of a container.
@@ -30,7 +33,10 @@ var reFamily = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // DescribeTaskDefinition ({"taskDefinition": {...}}).
 func ParseTaskDefinition(data []byte) (*TaskDefinition, error) {
 	type container struct {
-		Name             string `json:"name"`
+		Name    string `json:"name"`
+		Secrets []struct {
+			ValueFrom string `json:"valueFrom"`
+		} `json:"secrets"`
 		LogConfiguration *struct {
 			LogDriver string            `json:"logDriver"`
 			Options   map[string]string `json:"options"`
@@ -58,6 +64,11 @@ func ParseTaskDefinition(data []byte) (*TaskDefinition, error) {
 	}
 	td := &TaskDefinition{Family: d.Family, TaskRoleARN: d.TaskRoleArn, ExecutionRoleARN: d.ExecutionRoleArn}
 	for _, c := range d.ContainerDefinitions {
+		for _, sec := range c.Secrets {
+			if sec.ValueFrom != "" && !slices.Contains(td.Secrets, sec.ValueFrom) {
+				td.Secrets = append(td.Secrets, sec.ValueFrom)
+			}
+		}
 		lc := c.LogConfiguration
 		if lc == nil || lc.LogDriver != "awslogs" || lc.Options["awslogs-group"] == "" {
 			continue
