@@ -32,10 +32,15 @@ func (t *Targets) Annotations() (map[string]string, error) {
 	set(KeyECSContainer, t.Container)
 	set(KeyStateMachineDefinition, t.StateMachineDefinition)
 	set(KeyTaskDefinition, t.TaskDefinition)
+	set(KeyDefinitionSubstitutions, FormatSubstitutions(t.DefinitionSubstitutions))
+	for env, subs := range t.EnvSubstitutions {
+		set(KeyDefinitionSubstitutionsFor(env), FormatSubstitutions(subs))
+	}
 	for env, o := range t.Overrides {
 		set(KeyRoleARNFor(env), o.Role.String())
 		set(KeyStateMachineARNFor(env), o.StateMachine.String())
 		set(KeyECSServiceARNFor(env), o.Service.String())
+		set(KeyStateMachineAliasFor(env), o.StateMachineAlias)
 	}
 
 	var problems []catalog.Problem

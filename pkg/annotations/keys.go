@@ -33,6 +33,10 @@ const (
 	KeyStateMachineDefinition = Prefix + "state-machine-definition"
 	// KeyTaskDefinition is the repository path of an ECS task definition JSON file.
 	KeyTaskDefinition = Prefix + "task-definition"
+	// KeyDefinitionSubstitutions holds the values of the ${Name}
+	// placeholders of the state machine definition in every environment:
+	// NAME=value pairs separated by commas or lines.
+	KeyDefinitionSubstitutions = Prefix + definitionSubstitutionsName
 )
 
 // Names of the per-environment keys, before the ".<env>" suffix.
@@ -40,6 +44,9 @@ const (
 	roleARNName         = "role-arn"
 	stateMachineARNName = "state-machine-arn"
 	ecsServiceARNName   = "ecs-service-arn"
+
+	stateMachineAliasName       = "state-machine-alias"
+	definitionSubstitutionsName = "definition-substitutions"
 )
 
 // KeyRoleARNFor is the key of the role override of one environment
@@ -54,14 +61,26 @@ func KeyStateMachineARNFor(env string) string { return Prefix + stateMachineARNN
 // environment (stagecrew.dev/ecs-service-arn.<env>).
 func KeyECSServiceARNFor(env string) string { return Prefix + ecsServiceARNName + "." + env }
 
+// KeyStateMachineAliasFor is the key of the state machine alias a
+// definition deploy moves in one environment
+// (stagecrew.dev/state-machine-alias.<env>).
+func KeyStateMachineAliasFor(env string) string { return Prefix + stateMachineAliasName + "." + env }
+
+// KeyDefinitionSubstitutionsFor is the key of the definition substitutions
+// of one environment (stagecrew.dev/definition-substitutions.<env>); its
+// values beat those of KeyDefinitionSubstitutions name by name.
+func KeyDefinitionSubstitutionsFor(env string) string {
+	return Prefix + definitionSubstitutionsName + "." + env
+}
+
 // fixedNames are the stagecrew.dev/ names without an environment suffix.
 var fixedNames = []string{
 	"environments", roleARNName, "execution-input", "ecs-container",
-	"state-machine-definition", "task-definition",
+	"state-machine-definition", "task-definition", definitionSubstitutionsName,
 }
 
 // perEnvNames are the stagecrew.dev/ names that take a ".<env>" suffix.
-var perEnvNames = []string{roleARNName, stateMachineARNName, ecsServiceARNName}
+var perEnvNames = []string{roleARNName, stateMachineARNName, ecsServiceARNName, stateMachineAliasName, definitionSubstitutionsName}
 
 // suggestKey returns the known stagecrew.dev/ key closest to an unknown one.
 func suggestKey(key string) string {

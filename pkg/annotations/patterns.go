@@ -16,7 +16,10 @@ import (
 //   - PatternStateMachineARN does not bound an alias's length (80);
 //   - PatternRoleARN does not bound a role path's length (512);
 //   - PatternTags and PatternEnvironments do not catch a repeated key or name;
-//   - PatternRepoPath accepts a value of only spaces.
+//   - PatternRepoPath accepts a value of only spaces;
+//   - PatternAliasName does not bound the length (80);
+//   - PatternSubstitutions does not bound a name's length (128) nor catch a
+//     repeated name.
 //
 // The partition and region of an ARN must agree (arn:aws-cn: with cn-north-1),
 // and the patterns encode that too.
@@ -58,6 +61,15 @@ var (
 	// with forward slashes (stagecrew.dev/state-machine-definition,
 	// stagecrew.dev/task-definition).
 	PatternRepoPath = `^` + pathSegment + `(/` + pathSegment + `)*$`
+
+	// PatternAliasName matches what CheckAliasName accepts
+	// (stagecrew.dev/state-machine-alias.<env>).
+	PatternAliasName = `^[0-9]*[A-Za-z_.-][A-Za-z0-9_.-]*$`
+
+	// PatternSubstitutions matches what ParseSubstitutions accepts
+	// (stagecrew.dev/definition-substitutions[.<env>]): NAME=value pairs
+	// separated by commas or line breaks.
+	PatternSubstitutions = `^[,\n\t\v\f\r\x85\p{Z}]*` + substItem + `([,\n][,\n\t\v\f\r\x85\p{Z}]*` + substItem + `)*[,\n\t\v\f\r\x85\p{Z}]*$`
 )
 
 const (
@@ -74,6 +86,8 @@ const (
 
 	envName = `[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?`
 	envItem = space + `*` + envName + space + `*`
+
+	substItem = space + `*[A-Za-z_][A-Za-z0-9_]*` + space + `*=[^,\n]*`
 
 	// pathSegment is a non-empty segment other than "." and "..".
 	pathSegment = `([^/\\.][^/\\]*|\.[^/\\.][^/\\]*|\.\.[^/\\]+)`

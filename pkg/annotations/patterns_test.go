@@ -23,6 +23,8 @@ var patternCases = []patternCase{
 	{"PatternEnvironments", PatternEnvironments, func(s string) error { _, err := ParseEnvironments(s); return err }},
 	{"PatternContainer", PatternContainer, checkContainer},
 	{"PatternRepoPath", PatternRepoPath, checkRepoPath},
+	{"PatternAliasName", PatternAliasName, CheckAliasName},
+	{"PatternSubstitutions", PatternSubstitutions, func(s string) error { _, err := ParseSubstitutions(s); return err }},
 	{"PatternRegion", PatternRegion, func(s string) error {
 		if !reRegion.MatchString(s) {
 			return errBad
@@ -146,6 +148,15 @@ func TestPatternsAgreeWithParse(t *testing.T) {
 		"PatternRegion": {
 			"us-east-1", "cn-north-1", "us-gov-west-1", "us-isob-east-1", "eusc-de-east-1", "us-isoz-east-1",
 			"", "us-east", "US-east-1", "use1", "us-east-12", "eusc-d-east-1", "us-gov-isob-east-1",
+		},
+		"PatternAliasName": {
+			"live", "staging", "v2", "2x", "a.b_c-d", "-", strings.Repeat("a", 80),
+			"", "12", "a b", "a:b", "a/b", "é",
+		},
+		"PatternSubstitutions": {
+			"A=1", "TableName=orders, Timeout=30", " A = x y , B= ", "A=1\nB=2", "A=b=c", "A=1,", ",A=1", "A=1,, B=2",
+			"A=1\r\nB=arn:aws:sqs:us-east-1:123456789012:q", "_x=1", "A=\u00a0v",
+			"", ",", "A", "1A=1", "A-B=1", "A=1, B", "=1", "A.B=1", "A=1; B=2",
 		},
 		"PatternObjectName": {
 			"a", "payments-api", "A.b_c-9", strings.Repeat("n", 63), "", "-a", "a-", "a b", "a/b",

@@ -23,6 +23,9 @@ type Environment struct {
 	Role         RoleARN         // stagecrew.dev/role-arn[.<env>]
 	StateMachine StateMachineARN // aws.amazon.com/aws-stepfunctions-state-machine-arn, stagecrew.dev/state-machine-arn.<env>
 	Service      ServiceARN      // aws.amazon.com/amazon-ecs-service-arn, stagecrew.dev/ecs-service-arn.<env>
+	// StateMachineAlias is the alias a definition deploy moves to the new
+	// version (stagecrew.dev/state-machine-alias.<env>); only overrides set it.
+	StateMachineAlias string
 }
 
 // Targets is everything stagecrew reads from one entity's annotations. Zero
@@ -46,6 +49,29 @@ type Targets struct {
 	Container              string // stagecrew.dev/ecs-container
 	StateMachineDefinition string // stagecrew.dev/state-machine-definition, relative to the repository root
 	TaskDefinition         string // stagecrew.dev/task-definition, relative to the repository root
+
+	// DefinitionSubstitutions holds the values of the definition's ${Name}
+	// placeholders in every environment (stagecrew.dev/definition-substitutions);
+	// EnvSubstitutions those of one environment (.<env>), which beat them.
+	// SubstitutionsFor merges them.
+	DefinitionSubstitutions map[string]string
+	EnvSubstitutions        map[string]map[string]string
+}
+
+// SubstitutionsFor returns the definition substitutions of one environment:
+// stagecrew.dev/definition-substitutions, overridden name by name by
+// stagecrew.dev/definition-substitutions.<env>. The map is new; nil when
+// neither is set.
+func (t *Targets) SubstitutionsFor(env string) map[string]string {
+	if len(t.DefinitionSubstitutions) == 0 && len(t.EnvSubstitutions[env]) == 0 {
+		return nil
+	}
+	out := maps.Clone(t.DefinitionSubstitutions)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, t.EnvSubstitutions[env])
+	return out
 }
 
 // ForEnvironment returns the role and targets of one environment, overrides
@@ -78,6 +104,7 @@ func (t *Targets) resolve(env string) (Environment, sources) {
 	if !o.Service.IsZero() {
 		out.Service, src.service = o.Service, KeyECSServiceARNFor(env)
 	}
+	out.StateMachineAlias = o.StateMachineAlias
 	return out, src
 }
 
@@ -173,6 +200,7 @@ func (r *reader) read() {
 	t.Container = parse(r, KeyECSContainer, check(checkContainer))
 	t.StateMachineDefinition = parse(r, KeyStateMachineDefinition, check(checkRepoPath))
 	t.TaskDefinition = parse(r, KeyTaskDefinition, check(checkRepoPath))
+	t.DefinitionSubstitutions = parse(r, KeyDefinitionSubstitutions, ParseSubstitutions)
 
 	var keys []string
 	for k := range r.e.Metadata.Annotations {
@@ -210,6 +238,15 @@ func (r *reader) read() {
 			o.StateMachine = parse(r, key, ParseStateMachineARN)
 		case ecsServiceARNName:
 			o.Service = parse(r, key, ParseServiceARN)
+		case stateMachineAliasName:
+			o.StateMachineAlias = parse(r, key, check(CheckAliasName))
+		case definitionSubstitutionsName:
+			if subs := parse(r, key, ParseSubstitutions); subs != nil {
+				if t.EnvSubstitutions == nil {
+					t.EnvSubstitutions = map[string]map[string]string{}
+				}
+				t.EnvSubstitutions[env] = subs
+			}
 		}
 		if o != (Environment{}) {
 			if t.Overrides == nil {

@@ -129,6 +129,7 @@ func annotationsSchema() *jsonschema.Schema {
 		{annotations.KeyECSContainer, "The container whose image a deployment replaces: 1-255 letters, digits, hyphens and underscores.", annotations.PatternContainer},
 		{annotations.KeyStateMachineDefinition, "The repository path of the state machine's ASL definition, relative to the repository root, with forward slashes.", annotations.PatternRepoPath},
 		{annotations.KeyTaskDefinition, "The repository path of an ECS task definition JSON file, relative to the repository root, with forward slashes.", annotations.PatternRepoPath},
+		{annotations.KeyDefinitionSubstitutions, "Values of the state machine definition's ${Name} placeholders in every environment: NAME=value pairs separated by commas or lines.", annotations.PatternSubstitutions},
 		{catalog.AnnotationGitHubSlug, "The GitHub repository of the entity: OWNER/REPO.", ""},
 		{catalog.AnnotationSourceLocation, "Where the entity's source lives: url:https://github.com/OWNER/REPO/tree/main/.", ""},
 	}
@@ -141,12 +142,15 @@ func annotationsSchema() *jsonschema.Schema {
 		}
 	}
 	perEnv := map[string]*jsonschema.Schema{
-		perEnvPattern(annotations.KeyRoleARNFor("")):         str("The IAM role stagecrew assumes in one environment (the suffix), instead of stagecrew.dev/role-arn.", annotations.PatternRoleARN),
-		perEnvPattern(annotations.KeyStateMachineARNFor("")): str("The state machine of one environment (the suffix), instead of "+annotations.KeyStateMachineARN+".", annotations.PatternStateMachineARN),
-		perEnvPattern(annotations.KeyECSServiceARNFor("")):   str("The ECS service of one environment (the suffix), instead of "+annotations.KeyECSServiceARN+".", annotations.PatternServiceARN),
+		perEnvPattern(annotations.KeyRoleARNFor("")):                 str("The IAM role stagecrew assumes in one environment (the suffix), instead of stagecrew.dev/role-arn.", annotations.PatternRoleARN),
+		perEnvPattern(annotations.KeyStateMachineARNFor("")):         str("The state machine of one environment (the suffix), instead of "+annotations.KeyStateMachineARN+".", annotations.PatternStateMachineARN),
+		perEnvPattern(annotations.KeyECSServiceARNFor("")):           str("The ECS service of one environment (the suffix), instead of "+annotations.KeyECSServiceARN+".", annotations.PatternServiceARN),
+		perEnvPattern(annotations.KeyStateMachineAliasFor("")):       str("The state machine alias a definition deploy moves to the new version in one environment (the suffix).", annotations.PatternAliasName),
+		perEnvPattern(annotations.KeyDefinitionSubstitutionsFor("")): str("Values of the definition's ${Name} placeholders in one environment (the suffix), beating "+annotations.KeyDefinitionSubstitutions+" name by name.", annotations.PatternSubstitutions),
 	}
 	var perEnvAny []*jsonschema.Schema
-	for _, base := range []string{annotations.KeyRoleARNFor(""), annotations.KeyStateMachineARNFor(""), annotations.KeyECSServiceARNFor("")} {
+	for _, base := range []string{annotations.KeyRoleARNFor(""), annotations.KeyStateMachineARNFor(""), annotations.KeyECSServiceARNFor(""),
+		annotations.KeyStateMachineAliasFor(""), annotations.KeyDefinitionSubstitutionsFor("")} {
 		perEnvAny = append(perEnvAny, &jsonschema.Schema{Pattern: perEnvPattern(base)})
 	}
 	return &jsonschema.Schema{
