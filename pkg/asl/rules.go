@@ -41,7 +41,7 @@ var (
 	ruleNextUnknown    = rule("next-unknown", SeverityError, "a transition (Next, Default, a Choice rule's or a Catcher's Next) names a state of the same States object")
 	ruleScope          = rule("next-out-of-scope", SeverityError, "a transition cannot jump into or out of a Parallel branch or a Map item processor")
 	ruleUnreachable    = rule("state-unreachable", SeverityError, "every state is reachable from its StartAt")
-	ruleNoTerminal     = rule("no-terminal-state", SeverityWarning, "no path from StartAt reaches a terminal state (Succeed, Fail or End), so executions never end by themselves")
+	ruleNoTerminal     = rule("no-terminal-state", SeverityError, "no path from StartAt reaches a terminal state (Succeed, Fail or End), so executions never end by themselves")
 	ruleChoiceRule     = rule("choice-rule", SeverityError, "a Choice rule is a well-formed boolean expression: one comparison operator with Variable, or And/Or/Not; only top-level rules have Next")
 	ruleChoiceValue    = rule("choice-value", SeverityError, "a comparison's value has the operator's type (string, number, boolean, RFC 3339 timestamp, or a reference path for *Path operators)")
 	ruleChoiceNoDef    = rule("choice-no-default", SeverityWarning, "a Choice state without Default fails with States.NoChoiceMatched when no rule matches")
