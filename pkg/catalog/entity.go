@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -111,6 +112,34 @@ func (e *Entity) Annotation(key string) (string, bool) {
 // Where the field is missing it returns the position of its nearest parent
 // that exists; for an entity built in Go it returns a zero line.
 func (e *Entity) Position(path ...string) Position {
+	p, _ := e.nodeAt(path)
+	return p
+}
+
+// PositionAt returns where byte offset of the string at path stands: in a
+// literal block scalar (key: |) the line of that byte, in a folded one
+// (key: >) the line of its paragraph; elsewhere the string's own position.
+func (e *Entity) PositionAt(offset int, path ...string) Position {
+	p, n := e.nodeAt(path)
+	if n == nil || n.Kind != yaml.ScalarNode || offset <= 0 || offset > len(n.Value) {
+		if n != nil && n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return Position{File: p.File, Line: n.Line + 1}
+		}
+		return p
+	}
+	switch {
+	case n.Style&yaml.LiteralStyle != 0:
+		return Position{File: p.File, Line: n.Line + 1 + strings.Count(n.Value[:offset], "\n")}
+	case n.Style&yaml.FoldedStyle != 0:
+		// Lines of a paragraph are folded into spaces; a line break in the
+		// value stands for an empty line between two.
+		return Position{File: p.File, Line: n.Line + 1 + 2*strings.Count(n.Value[:offset], "\n")}
+	}
+	return p
+}
+
+// nodeAt finds the node at path and its position (see Position).
+func (e *Entity) nodeAt(path []string) (Position, *yaml.Node) {
 	p := Position{File: e.Source.File, Line: e.Source.Line}
 	n := e.node
 	for _, key := range path {
@@ -141,7 +170,10 @@ func (e *Entity) Position(path ...string) Position {
 		}
 		n = next
 	}
-	return p
+	if n != nil {
+		n = resolveAlias(n)
+	}
+	return p, n
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -68,11 +68,19 @@ type linter struct {
 }
 
 func (l *linter) addf(path []string, format string, args ...any) {
-	l.problems = append(l.problems, catalog.Problem{
-		Position: l.e.Position(path...),
-		Field:    strings.Join(path, "."),
-		Message:  fmt.Sprintf(format, args...),
-	})
+	l.addAt(l.e.Position(path...), path, format, args...)
+}
+
+// addAt records a problem at pos, once: the same message for the same
+// field and line is not repeated.
+func (l *linter) addAt(pos catalog.Position, path []string, format string, args ...any) {
+	p := catalog.Problem{Position: pos, Field: strings.Join(path, "."), Message: fmt.Sprintf(format, args...)}
+	for _, q := range l.problems {
+		if q == p {
+			return
+		}
+	}
+	l.problems = append(l.problems, p)
 }
 
 func (l *linter) lint() {
@@ -228,9 +236,9 @@ var (
 
 // text checks the ${{ }} expressions in one string.
 func (l *linter) text(path []string, s string, steps map[string]bool, allSteps map[string]int, isIf bool) {
-	exprs, err := expressions(s)
+	exprs, err := expressionsAt(s)
 	if err != nil {
-		l.addf(path, "%v", err)
+		l.addAt(l.e.PositionAt(err.offset, path...), path, "%v", err.err)
 		return
 	}
 	if isIf && len(exprs) == 0 && strings.TrimSpace(s) != "" {
@@ -238,7 +246,10 @@ func (l *linter) text(path []string, s string, steps map[string]bool, allSteps m
 		// ${{ }} expressions.
 		l.addf(path, "if: %q has no ${{ }} expression, so it is always true", s)
 	}
-	for _, x := range exprs {
+	for _, xa := range exprs {
+		x := xa.text
+		pos := l.e.PositionAt(xa.offset, path...)
+		l := &atLinter{l, pos}
 		if err := parseExpr(x); err != nil {
 			l.addf(path, "expression ${{ %s }} does not parse: %v", strings.TrimSpace(x), err)
 			continue
@@ -284,44 +295,117 @@ func hasKey(m map[string]int, k string) bool {
 	return ok
 }
 
-// expressions returns the inside of every ${{ ... }} in s, or an error for
-// an unclosed one.
+// atLinter adds problems at one position: the line of an expression.
+type atLinter struct {
+	*linter
+	pos catalog.Position
+}
+
+func (a *atLinter) addf(path []string, format string, args ...any) {
+	a.linter.addAt(a.pos, path, format, args...)
+}
+
+// exprAt is one ${{ }} expression and the byte offset of its ${{.
+type exprAt struct {
+	text   string
+	offset int
+}
+
+// exprError is a problem finding the expressions, at a byte offset.
+type exprError struct {
+	err    error
+	offset int
+}
+
+// expressions returns the inside of every ${{ ... }} in s.
 func expressions(s string) ([]string, error) {
-	var out []string
+	xs, err := expressionsAt(s)
+	if err != nil {
+		return nil, err.err
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x.text
+	}
+	return out, nil
+}
+
+// expressionsAt returns the inside of every ${{ ... }} in s (without the
+// "-" whitespace-control marks) with its offset, or an error for an
+// unclosed one. The closing }} is found as nunjitsu finds it: outside
+// strings, names, numbers and r/regular expressions/.
+func expressionsAt(s string) ([]exprAt, *exprError) {
+	var out []exprAt
+	base := 0
 	for {
 		i := strings.Index(s, "${{")
 		if i < 0 {
 			return out, nil
 		}
 		rest := s[i+3:]
-		j := closing(rest)
-		if j < 0 {
-			return nil, fmt.Errorf("${{ is never closed with }}")
+		j, err := findCodeTerminator(rest, "}}")
+		if err != nil {
+			return nil, &exprError{err, base + i}
 		}
-		out = append(out, rest[:j])
+		if j < 0 {
+			return nil, &exprError{fmt.Errorf("${{ is never closed with }}"), base + i}
+		}
+		x := rest[:j]
+		x = strings.TrimPrefix(x, "-")
+		x = strings.TrimSuffix(x, "-")
+		out = append(out, exprAt{x, base + i})
 		s = rest[j+2:]
+		base += i + 3 + j + 2
 	}
 }
 
-// closing finds the "}}" that ends an expression, skipping string literals.
-func closing(s string) int {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+// findCodeTerminator is nunjitsu's: the first terminator outside a
+// string, a name, a number or a regular expression literal; -1 if none.
+func findCodeTerminator(s, terminator string) (int, error) {
+	for i := 0; i <= len(s)-len(terminator); {
+		end, err := skipCodeToken(s, i)
+		if err != nil {
+			return -1, err
+		}
 		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '}' && i+1 < len(s) && s[i+1] == '}':
-			return i
+		case end > i:
+			i = end
+		case strings.HasPrefix(s[i:], terminator):
+			return i, nil
+		default:
+			i++
 		}
 	}
-	return -1
+	return -1, nil
+}
+
+func skipCodeToken(s string, i int) (int, error) {
+	if q := s[i]; q == '"' || q == '\'' {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] == '\\' {
+				j++
+			} else if s[j] == q {
+				return j + 1, nil
+			}
+		}
+		return len(s), nil
+	}
+	name, end, ok := scanIdentifier(s, i, true)
+	if !ok {
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		return j, nil
+	}
+	if name == "r" && end < len(s) && s[end] == '/' {
+		_, rend, err := scanRegex(s, i)
+		if err != nil {
+			return 0, err
+		}
+		return rend, nil
+	}
+	return end, nil
 }
 
 // didYouMean is a " (did you mean ...?)" hint for a name at most two edits

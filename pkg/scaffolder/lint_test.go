@@ -109,12 +109,23 @@ func TestParseExpr(t *testing.T) {
 	}
 }
 
+// FuzzParseExpr: the expression parser never panics, and what it
+// accepts has its closing }} found where the engine finds it. Agreement
+// with the engine itself is TestExpressionsAgainstEngine's, over these
+// seeds, the inputs saved under testdata/fuzz/FuzzParseExpr and their
+// mutations: save what fuzzing finds there.
 func FuzzParseExpr(f *testing.F) {
-	for _, s := range []string{"parameters.a | f(b, c=1)", "a if b else c", "{a: [1, 'x']}", "(((", "'"} {
+	for _, s := range exprSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = parseExpr(s) // must not panic
+		if parseExpr(s) != nil || strings.Contains(s, "}}") {
+			return
+		}
+		xs, err := expressions("${{ " + s + " }}")
+		if err != nil || len(xs) != 1 {
+			t.Fatalf("%q parses, but ${{ %s }} splits into %q (%v)", s, s, xs, err)
+		}
 	})
 }
 
@@ -149,4 +160,32 @@ func TestLintCutPattern(t *testing.T) {
 		}
 	}
 	t.Fatalf("cut pattern not reported: %v", problems)
+}
+
+// TestLintBlockScalarLines: a problem inside a literal block scalar points
+// at the line of its expression, once.
+func TestLintBlockScalarLines(t *testing.T) {
+	text := strings.Replace(lintBase, "        description: ${{ steps.fetch.output.path }}\n",
+		"        description: |\n          first line\n          ${{ parameters.nope }}\n          ${{ !parameters.entity }}\n          ${{ parameters.nope }} again\n", 1)
+	problems, _, err := Lint("template.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string][]int{}
+	for _, p := range problems {
+		lines[p.Message] = append(lines[p.Message], p.Line)
+	}
+	undeclared := "${{ parameters.nope }} is not declared in spec.parameters"
+	if got := lines[undeclared]; len(got) != 2 || got[0] != 28 || got[1] != 30 {
+		t.Errorf("%q at lines %v, want 28 and 30 (problems: %v)", undeclared, got, problems)
+	}
+	found := false
+	for msg, l := range lines {
+		if strings.Contains(msg, "does not parse") && len(l) == 1 && l[0] == 29 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the ! expression is not reported once at line 29: %v", problems)
+	}
 }

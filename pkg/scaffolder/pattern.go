@@ -10,7 +10,13 @@ import (
 // with nothing to repeat, and braces that are not a {n}, {n,} or {n,m}
 // quantifier (a mistake that is easy to make in a struct tag, where a comma
 // cuts the pattern short). It does not try to be a full ECMAScript parser.
-func checkJSPattern(p string) error {
+func checkJSPattern(p string) error { return checkPattern(p, true) }
+
+// checkPattern is checkJSPattern in unicode mode, or, without it, with the
+// looser rules JavaScript keeps for regular expressions without the u
+// flag (Annex B): a lone ']', '{' or '}' is an ordinary character. The
+// template engine's r/.../ literals are such expressions.
+func checkPattern(p string, unicode bool) error {
 	depth := 0
 	atom := false // is there something a quantifier could repeat?
 	for i := 0; i < len(p); i++ {
@@ -40,6 +46,10 @@ func checkJSPattern(p string) error {
 			}
 			i, atom = j, true
 		case ']':
+			if !unicode {
+				atom = true
+				continue
+			}
 			return fmt.Errorf("lone ']' at offset %d (escape it in unicode mode)", i)
 		case '(':
 			depth++
@@ -77,6 +87,10 @@ func checkJSPattern(p string) error {
 			atom = false
 		case '{':
 			n := quantifierLen(p[i:])
+			if n == 0 && !unicode {
+				atom = true
+				continue
+			}
 			if n == 0 {
 				return fmt.Errorf("'{' at offset %d is not a {n}, {n,} or {n,m} quantifier (escape it, or was the pattern cut at a comma?)", i)
 			}
@@ -89,6 +103,10 @@ func checkJSPattern(p string) error {
 			}
 			atom = false
 		case '}':
+			if !unicode {
+				atom = true
+				continue
+			}
 			return fmt.Errorf("lone '}' at offset %d", i)
 		default:
 			atom = true
