@@ -26,7 +26,6 @@ func ExampleValidate() {
 	}
 	// Output:
 	// 8:10: error: States.ALL appears only in the last Retrier [errors-all] (at /States/Fetch/Retry/0/ErrorEquals)
-	// 9:26: warning: "States.Timeout" is already matched by an earlier Retrier [retrier-unreachable] (at /States/Fetch/Retry/1/ErrorEquals/0)
 	// 11:7: error: Next "Done" is not a state of this States object [next-unknown] (at /States/Fetch/Next)
 }
 

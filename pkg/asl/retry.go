@@ -142,7 +142,7 @@ func (c *checker) errorEquals(r *Value, ptr, what string, last bool, seen map[st
 			}
 		case strings.HasPrefix(e.Str, "States.") && !predefinedErrors[e.Str]:
 			c.addAt(ruleErrorName, eptr+"/"+strconv.Itoa(i), e.Offset, "%q is not a predefined error; names starting with \"States.\" are reserved", clip(e.Str))
-		case seen[e.Str] || seen["States.ALL"]:
+		case seen[e.Str] && !seen["States.ALL"]: // after States.ALL, errors-all says it
 			c.addAt(ruleRetryUnreach, eptr+"/"+strconv.Itoa(i), e.Offset, "%q is already matched by an earlier %s", clip(e.Str), what)
 		}
 		seen[e.Str] = true
