@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,8 +24,13 @@ type IAMCall struct {
 	Operation string       // signing name and operation, e.g. "ecs:UpdateService"
 	Requests  []IAMRequest // what IAM authorizes for it (empty: needs nothing)
 	Denied    *IAMRequest  // the request the evaluator denied, when enforcing
-	Err       string       // why the call could not be mapped or decided
-	Status    int          // the status answered to the client
+	// MotoDenied: the call reached moto, whose own IAM check refused it
+	// (see Moto.EnforceIAM). moto answers JSON-protocol services with an
+	// XML AccessDenied the SDKs cannot decode; the proxy passes it on as
+	// the AccessDeniedException AWS sends.
+	MotoDenied bool
+	Err        string // why the call could not be mapped or decided
+	Status     int    // the status answered to the client
 }
 
 // IAMProxy stands between AWS clients and moto and decides every call with
@@ -94,9 +101,9 @@ func (p *IAMProxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Re
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
 	call, signed, err := parseAWSCall(r, body)
-	rec := IAMCall{Operation: call.service + ":" + call.operation}
+	rec := &IAMCall{Operation: call.service + ":" + call.operation}
+	r = r.WithContext(context.WithValue(context.WithValue(r.Context(), bodyKey{}, body), callKey{}, rec))
 	p.mu.Lock()
 	principal, account, policies := p.principal, p.account, p.policies
 	p.mu.Unlock()
@@ -135,7 +142,7 @@ func (p *IAMProxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Re
 		rec.Status = sw.status
 	}
 	p.mu.Lock()
-	p.calls = append(p.calls, rec)
+	p.calls = append(p.calls, *rec)
 	p.mu.Unlock()
 }
 
@@ -143,6 +150,12 @@ func (p *IAMProxy) serve(w http.ResponseWriter, r *http.Request, rp *httputil.Re
 // deployment group of each CodeDeploy deployment.
 func (p *IAMProxy) learn(resp *http.Response) error {
 	target := resp.Request.Header.Get("X-Amz-Target")
+	if resp.StatusCode == http.StatusForbidden && target != "" {
+		return p.motoDenied(resp)
+	}
+	if resp.StatusCode == http.StatusOK && (strings.HasSuffix(target, ".RunTask") || strings.HasSuffix(target, ".DescribeTasks") || strings.HasSuffix(target, ".StopTask")) {
+		return fixMotoTaskNumbers(resp)
+	}
 	if !strings.HasSuffix(target, ".CreateDeployment") || resp.StatusCode != http.StatusOK {
 		return nil
 	}
@@ -171,6 +184,36 @@ func (p *IAMProxy) learn(resp *http.Response) error {
 }
 
 type bodyKey struct{}
+
+type callKey struct{}
+
+var reXMLError = regexp.MustCompile(`(?s)<Code>([^<]*)</Code>.*?<Message>([^<]*)</Message>`)
+
+// motoDenied turns moto's XML access denial of a JSON-protocol call into
+// the JSON AccessDeniedException AWS answers, and records it.
+func (p *IAMProxy) motoDenied(resp *http.Response) error {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	m := reXMLError.FindStringSubmatch(string(b))
+	if m == nil || !strings.Contains(m[1], "AccessDenied") {
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return nil
+	}
+	if rec, ok := resp.Request.Context().Value(callKey{}).(*IAMCall); ok {
+		rec.MotoDenied = true
+	}
+	out, _ := json.Marshal(map[string]string{"__type": "AccessDeniedException", "message": html.UnescapeString(m[2])})
+	resp.StatusCode, resp.Status = http.StatusBadRequest, "400 Bad Request"
+	resp.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp.Header.Set("X-Amzn-ErrorType", "AccessDeniedException")
+	resp.Header.Set("Content-Length", fmt.Sprint(len(out)))
+	resp.ContentLength = int64(len(out))
+	resp.Body = io.NopCloser(bytes.NewReader(out))
+	return nil
+}
 
 func (p *IAMProxy) deploymentGroup(id string) (string, bool) {
 	p.mu.Lock()
@@ -226,4 +269,42 @@ type statusWriter struct {
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// fixMotoTaskNumbers works around a moto 5.2.1 bug (pkg/ecs's tests carry
+// the same fix): it writes a task's containers[].cpu and .memory as JSON
+// numbers, copied from the container definition, where the ECS API has
+// strings, and the Go SDK refuses the answer ("expected string, got 0").
+func fixMotoTaskNumbers(resp *http.Response) error {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	var doc map[string]any
+	if json.Unmarshal(b, &doc) == nil {
+		tasks, _ := doc["tasks"].([]any)
+		if t, ok := doc["task"]; ok {
+			tasks = append(tasks, t)
+		}
+		for _, t := range tasks {
+			tm, _ := t.(map[string]any)
+			cs, _ := tm["containers"].([]any)
+			for _, c := range cs {
+				cm, _ := c.(map[string]any)
+				for _, k := range []string{"cpu", "memory", "memoryReservation"} {
+					if n, ok := cm[k].(float64); ok {
+						cm[k] = strconv.FormatFloat(n, 'f', -1, 64)
+					}
+				}
+			}
+		}
+		if fixed, err := json.Marshal(doc); err == nil {
+			b = fixed
+		}
+	}
+	resp.Header.Set("Content-Length", fmt.Sprint(len(b)))
+	resp.ContentLength = int64(len(b))
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }

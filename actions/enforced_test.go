@@ -1,0 +1,613 @@
+package actions_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/stagecrew/stagecrew/actions"
+	"github.com/stagecrew/stagecrew/internal/cli"
+	"github.com/stagecrew/stagecrew/internal/testenv"
+	"github.com/stagecrew/stagecrew/pkg/result"
+)
+
+// enforcedCatalog: storefront (an ECS service) and payments (a state
+// machine) have their own roles. checkout and ledger are other entities of
+// the same account whose catalog entries borrow those roles (a copy-paste
+// slip, or an edit that slipped through review): their runs assume a role
+// whose policy was generated for someone else, and must be refused by it.
+const enforcedCatalog = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: storefront
+  annotations:
+    github.com/project-slug: acme/payments
+    aws.amazon.com/amazon-ecs-service-arn: arn:aws:ecs:us-east-1:123456789012:service/prod/storefront
+    stagecrew.dev/environments: production
+    stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-storefront
+    stagecrew.dev/ecs-container: app
+    stagecrew.dev/task-definition: ecs/storefront.json
+spec: {type: service, lifecycle: production, owner: group:default/shop-team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+  annotations:
+    github.com/project-slug: acme/payments
+    aws.amazon.com/aws-stepfunctions-state-machine-arn: arn:aws:states:us-east-1:123456789012:stateMachine:payments
+    stagecrew.dev/environments: production
+    stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-payments
+spec: {type: workflow, lifecycle: production, owner: group:default/shop-team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  annotations:
+    github.com/project-slug: acme/payments
+    aws.amazon.com/amazon-ecs-service-arn: arn:aws:ecs:us-east-1:123456789012:service/prod/checkout
+    stagecrew.dev/environments: production
+    stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-storefront
+    stagecrew.dev/ecs-container: app
+    stagecrew.dev/task-definition: ecs/checkout.json
+spec: {type: service, lifecycle: production, owner: group:default/shop-team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ledger
+  annotations:
+    github.com/project-slug: acme/payments
+    aws.amazon.com/aws-stepfunctions-state-machine-arn: arn:aws:states:us-east-1:123456789012:stateMachine:ledger
+    stagecrew.dev/environments: production
+    stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-payments
+spec: {type: workflow, lifecycle: production, owner: group:default/shop-team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: shop-team
+spec:
+  type: team
+  children: []
+  members: [jane]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: jane
+  annotations:
+    github.com/user-login: octocat
+spec:
+  memberOf: []
+`
+
+func enforcedTaskDef(family string) string {
+	return fmt.Sprintf(`{
+  "family": %[1]q,
+  "taskRoleArn": "arn:aws:iam::123456789012:role/%[1]s-task",
+  "executionRoleArn": "arn:aws:iam::123456789012:role/%[1]s-execution",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "cpu": "256",
+  "memory": "512",
+  "containerDefinitions": [{
+    "name": "app",
+    "image": "registry.example/%[1]s:1",
+    "essential": true,
+    "memory": 512,
+    "logConfiguration": {"logDriver": "awslogs", "options": {
+      "awslogs-group": "/ecs/%[1]s", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}}
+  }]
+}`, family)
+}
+
+const enforcedAccount = "123456789012"
+
+// enforcedEnv is the action's world with IAM enforced in two layers:
+// moto (signatures, the assumed role's policies, actions) and, in front of
+// it, an IAMProxy that decides every call's resource and conditions with
+// iam-simulate against the exact generated policy.
+type enforcedEnv struct {
+	dir      string
+	moto     *testenv.Moto
+	sim      *testenv.IAMSimulator
+	proxy    *testenv.IAMProxy
+	oidc     *testenv.OIDC
+	admin    aws.Config // setup's credentials: moto without enforcement
+	env      map[string]string
+	policies map[string]json.RawMessage // role name -> `stagecrew iam permissions` output
+	trust    map[string]json.RawMessage // role name -> `stagecrew iam trust-policy` output
+}
+
+func newEnforcedEnv(t *testing.T) *enforcedEnv {
+	t.Helper()
+	e := &enforcedEnv{dir: t.TempDir(), moto: testenv.StartMoto(t, "MOTO_ECS_SERVICE_RUNNING=1"), sim: testenv.StartIAMSimulator(t),
+		oidc: testenv.StartOIDC(t), policies: map[string]json.RawMessage{}, trust: map[string]json.RawMessage{}}
+	if t.Skipped() {
+		return e
+	}
+	e.proxy = testenv.StartIAMProxy(t, e.moto, e.sim)
+	e.admin = e.moto.Config()
+	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
+	files := map[string]string{"catalog-info.yaml": enforcedCatalog, "ecs/storefront.json": enforcedTaskDef("storefront"), "ecs/checkout.json": enforcedTaskDef("checkout")}
+	gh.SetRepository("acme", "payments", "main", files)
+	for name, text := range files {
+		p := filepath.Join(e.dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	event := `{"repository": {"default_branch": "main", "full_name": "acme/payments"}}`
+	if err := os.WriteFile(filepath.Join(e.dir, "event.json"), []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.env = map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": e.dir, "GITHUB_REPOSITORY": "acme/payments",
+		"GITHUB_SHA": "d6e7c3f1f1b0c2f5c3f1f7b0c2f5c3f1f7b0c2f5", "GITHUB_REF": "refs/heads/main", "GITHUB_ACTOR": "octocat",
+		"GITHUB_RUN_ID": "1234567890", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "deploy", "GITHUB_SERVER_URL": "https://github.com",
+		"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": filepath.Join(e.dir, "event.json"),
+		"GITHUB_OUTPUT": filepath.Join(e.dir, "output.txt"), "GITHUB_STEP_SUMMARY": filepath.Join(e.dir, "summary.md"),
+		"INPUT_ENVIRONMENT": "production", "INPUT_TIMEOUT": "1m",
+		"GITHUB_API_URL": gh.URL, "INPUT_GITHUB-TOKEN": gh.Token, "INPUT_COMMENT": "false", "INPUT_CHECK-RUN": "false",
+	}
+	for k, v := range e.oidc.Env() {
+		e.env[k] = v
+	}
+
+	// What `stagecrew iam permissions` and `stagecrew iam trust-policy`
+	// print, through the commands' own run functions.
+	for role, entity := range map[string]string{"stagecrew-storefront": "storefront", "stagecrew-payments": "payments"} {
+		var out bytes.Buffer
+		opts := &cli.IAMOptions{IO: &cli.IOStreams{Out: &out, ErrOut: io.Discard}, EntityFile: filepath.Join(e.dir, "catalog-info.yaml"), Name: entity, Environment: "production"}
+		if err := cli.IAMPermissionsRun(context.Background(), opts); err != nil {
+			t.Fatalf("iam permissions %s: %v", entity, err)
+		}
+		e.policies[role] = bytes.Clone(out.Bytes())
+		out.Reset()
+		opts.Subject, opts.Branch, opts.Audience = "environment", "main", "sts.amazonaws.com"
+		if err := cli.IAMTrustPolicyRun(context.Background(), opts); err != nil {
+			t.Fatalf("iam trust-policy %s: %v", entity, err)
+		}
+		e.trust[role] = bytes.Clone(out.Bytes())
+	}
+	e.setUpAWS(t)
+	return e
+}
+
+// setUpAWS creates, with moto's IAM not yet enforced, the cluster, the two
+// services (Fargate, so RunTask copies their network), the log group, the
+// state machines and the two roles with their trust policies and moto's
+// projection of their permission policies.
+func (e *enforcedEnv) setUpAWS(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	ec := ec2.NewFromConfig(e.admin)
+	vpc, err := ec.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: vpc.Vpc.VpcId, EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := ec.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := ec.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: aws.String("shop"), Description: aws.String("shop")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+		Subnets: []string{aws.ToString(sub.Subnet.SubnetId)}, SecurityGroups: []string{aws.ToString(sg.GroupId)}}}
+	client := ecs.NewFromConfig(e.admin)
+	if _, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range []string{"storefront", "checkout"} {
+		var in ecs.RegisterTaskDefinitionInput
+		if err := json.Unmarshal([]byte(enforcedTaskDef(family)), &in); err != nil {
+			t.Fatal(err)
+		}
+		td, err := client.RegisterTaskDefinition(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("prod"), ServiceName: aws.String(family),
+			TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate,
+			NetworkConfiguration: network}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cloudwatchlogs.NewFromConfig(e.admin).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/" + family)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sm := sfn.NewFromConfig(e.admin)
+	for _, name := range []string{"payments", "ledger"} {
+		if _, err := sm.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::123456789012:role/sfn"),
+			Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for role := range e.policies {
+		e.iam(t, e.admin, "CreateRole", "RoleName", role, "AssumeRolePolicyDocument", string(e.trust[role]))
+		e.putMotoPolicy(t, role, nil)
+	}
+}
+
+// motoProjection is the generated policy as moto can evaluate it: the same
+// statements, actions and conditions, every Resource "*". moto 5.2.1
+// matches a statement's Resource against the string "*" for ECS, Step
+// Functions, Logs, CodeDeploy, Tagging and Secrets Manager calls
+// (moto/core/responses.py:514-522 passes resource "*" unless the service
+// has a _determine_resource; moto/iam/access_control.py:501 matches the
+// statement's Resource against it), so the exact policy would deny every
+// scoped statement's call there (TestMotoIgnoresResources shows it). The
+// exact policy is enforced by the IAMProxy in front of moto; moto proves
+// the actions, dropping any of which must fail a run.
+func motoProjection(t *testing.T, policy json.RawMessage, without []string) string {
+	t.Helper()
+	var doc struct {
+		Version   string
+		Statement []map[string]any
+	}
+	if err := json.Unmarshal(policy, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var kept []map[string]any
+	for _, s := range doc.Statement {
+		var actions []string
+		switch a := s["Action"].(type) {
+		case string:
+			actions = []string{a}
+		case []any:
+			for _, x := range a {
+				actions = append(actions, x.(string))
+			}
+		}
+		actions = slices.DeleteFunc(actions, func(a string) bool { return slices.Contains(without, a) })
+		if len(actions) == 0 {
+			continue
+		}
+		s["Action"], s["Resource"] = actions, "*"
+		kept = append(kept, s)
+	}
+	doc.Statement = kept
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// putMotoPolicy gives role moto's projection of its generated policy, less
+// the actions in without.
+func (e *enforcedEnv) putMotoPolicy(t *testing.T, role string, without []string) {
+	t.Helper()
+	e.moto.RelaxIAM(t)
+	e.iam(t, e.admin, "PutRolePolicy", "RoleName", role, "PolicyName", "stagecrew", "PolicyDocument", motoProjection(t, e.policies[role], without))
+}
+
+// iam makes an IAM call in moto (the project has no IAM SDK module) and
+// fails the test unless it succeeds.
+func (e *enforcedEnv) iam(t *testing.T, cfg aws.Config, action string, params ...string) {
+	t.Helper()
+	resp, err := testenv.IAMQuery(action, params...).Do(context.Background(), cfg)
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("iam:%s: %v %d %s", action, err, resp.Status, resp.Body)
+	}
+}
+
+// run runs the action for entity in mode under role's credentials, with
+// both layers enforcing role's policy: moto after the one free call (the
+// unsigned AssumeRoleWithWebIdentity, which moto cannot authorize), the
+// proxy from the first signed call.
+func (e *enforcedEnv) run(t *testing.T, entity, mode, role string, env map[string]string) (*result.Result, error, []testenv.IAMCall, string) {
+	t.Helper()
+	saved := maps.Clone(e.env)
+	defer func() { e.env = saved }()
+	e.env["INPUT_ENTITY"], e.env["INPUT_MODE"] = "component:default/"+entity, mode
+	maps.Copy(e.env, env)
+	e.proxy.Calls()
+	e.proxy.Enforce(fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/octocat", enforcedAccount, role), enforcedAccount,
+		map[string]json.RawMessage{"stagecrew": e.policies[role]})
+	e.moto.EnforceIAM(t, 1)
+	defer e.moto.RelaxIAM(t)
+	var log bytes.Buffer
+	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return e.env[k] }), githubactions.WithWriter(&log))
+	res, err := actions.Run(context.Background(), actions.Deps{Action: a, Issuer: e.oidc.URL, AWSEndpoint: e.proxy.URL, Log: &log})
+	e.proxy.Enforce("", "", nil)
+	calls := e.proxy.Calls()
+	for _, c := range calls {
+		if c.Err != "" {
+			t.Errorf("%s: %s", c.Operation, c.Err)
+		}
+	}
+	return res, err, calls, log.String()
+}
+
+// operations lists the calls' operations, once each, and the one denied.
+func operations(calls []testenv.IAMCall) (ops []string, denied *testenv.IAMRequest) {
+	for _, c := range calls {
+		if !slices.Contains(ops, c.Operation) {
+			ops = append(ops, c.Operation)
+		}
+		if c.Denied != nil && denied == nil {
+			denied = c.Denied
+		}
+	}
+	return ops, denied
+}
+
+func mustInclude(t *testing.T, what string, ops []string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !slices.Contains(ops, w) {
+			t.Errorf("%s made no %s call (calls: %v): the test would prove nothing about it", what, w, ops)
+		}
+	}
+}
+
+// TestEnforcedLeastPrivilege runs the ECS deploy, the one-off task and the
+// Step Functions start through actions.Run under a role that carries
+// exactly what `stagecrew iam permissions` generates, with every AWS call
+// authorized as IAM would: each succeeds, and the same role used by
+// another entity's catalog entry is refused on that entity's service and
+// state machine. A permission taken out of moto's copy of the policy fails
+// the run where it is needed, so the runs pass because the policy is
+// enough, not because nothing checks.
+func TestEnforcedLeastPrivilege(t *testing.T) {
+	start := time.Now()
+	e := newEnforcedEnv(t)
+	if t.Skipped() {
+		return
+	}
+	t.Logf("setup (moto, iam-simulate, OIDC, GitHub stand-in, resources): %v", time.Since(start).Round(time.Millisecond))
+	ecsClient := ecs.NewFromConfig(e.admin)
+
+	t.Run("ecs-deploy", func(t *testing.T) {
+		res, err, calls, log := e.run(t, "storefront", "ecs-deploy", "stagecrew-storefront", map[string]string{"INPUT_IMAGE": "registry.example/storefront:1"})
+		ops, denied := operations(calls)
+		if err != nil || res.Status != result.Succeeded || denied != nil {
+			t.Fatalf("same-image deploy: %v, %+v, denied %+v\n%s", err, res, denied, log)
+		}
+		mustInclude(t, "same-image deploy", ops, "ecs:DescribeServices", "ecs:DescribeTaskDefinition")
+
+		// A new image: registered (passing the task's roles) and deployed.
+		// moto starts no deployment for an UpdateService, which the runner
+		// reports as NoDeployment: every call before that was allowed.
+		res, _, calls, log = e.run(t, "storefront", "ecs-deploy", "stagecrew-storefront", map[string]string{"INPUT_IMAGE": "registry.example/storefront:2"})
+		ops, denied = operations(calls)
+		if denied != nil || res == nil || res.Failure == nil || res.Failure.Error != "NoDeployment" {
+			t.Fatalf("new-image deploy: %+v, denied %+v\n%s", res, denied, log)
+		}
+		mustInclude(t, "new-image deploy", ops, "ecs:RegisterTaskDefinition", "ecs:UpdateService")
+		var passed int
+		for _, c := range calls {
+			for _, r := range c.Requests {
+				if r.Action == "iam:PassRole" {
+					passed++
+				}
+			}
+		}
+		if passed != 2 {
+			t.Errorf("RegisterTaskDefinition passed %d roles, want the task and execution roles", passed)
+		}
+		svc, err := ecsClient.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"storefront"}})
+		if err != nil || !strings.HasSuffix(aws.ToString(svc.Services[0].TaskDefinition), "storefront:2") {
+			t.Errorf("storefront runs %v (%v), want revision 2", svc, err)
+		}
+	})
+
+	t.Run("ecs-run-task", func(t *testing.T) {
+		res, err, calls, log := e.run(t, "storefront", "ecs-run-task", "stagecrew-storefront", map[string]string{"INPUT_COMMAND": `["./migrate", "--up"]`})
+		ops, denied := operations(calls)
+		if err != nil || res.Status != result.Succeeded || denied != nil {
+			t.Fatalf("run-task: %v, %+v, denied %+v\n%s", err, res, denied, log)
+		}
+		mustInclude(t, "run-task", ops, "ecs:RunTask", "ecs:DescribeTasks")
+	})
+
+	t.Run("stepfunctions", func(t *testing.T) {
+		res, err, calls, log := e.run(t, "payments", "stepfunctions", "stagecrew-payments", nil)
+		ops, denied := operations(calls)
+		if err != nil || res.Status != result.Succeeded || denied != nil {
+			t.Fatalf("start: %v, %+v, denied %+v\n%s", err, res, denied, log)
+		}
+		mustInclude(t, "start", ops, "states:StartExecution", "states:DescribeExecution")
+	})
+
+	t.Run("another entity's service", func(t *testing.T) {
+		before, err := ecsClient.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"checkout"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range []string{"ecs-deploy", "ecs-run-task"} {
+			res, err, calls, log := e.run(t, "checkout", mode, "stagecrew-storefront", map[string]string{"INPUT_IMAGE": "registry.example/checkout:2"})
+			_, denied := operations(calls)
+			if err == nil || res == nil || res.Status.OK() || denied == nil || !strings.Contains(denied.Resource, "/checkout") {
+				t.Fatalf("%s of checkout with storefront's role: %v, %+v, denied %+v\n%s", mode, err, res, denied, log)
+			}
+			if !strings.Contains(res.Failure.Cause+log, "AccessDenied") {
+				t.Errorf("%s: the failure does not say access was denied: %+v", mode, res.Failure)
+			}
+		}
+		after, err := ecsClient.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"checkout"}})
+		if err != nil || aws.ToString(after.Services[0].TaskDefinition) != aws.ToString(before.Services[0].TaskDefinition) {
+			t.Errorf("checkout's service changed: %v (%v)", after, err)
+		}
+		tasks, err := ecsClient.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("prod"), Family: aws.String("checkout")})
+		if err != nil || len(tasks.TaskArns) != 0 {
+			t.Errorf("checkout tasks %v (%v)", tasks, err)
+		}
+	})
+
+	t.Run("another entity's state machine", func(t *testing.T) {
+		res, err, calls, log := e.run(t, "ledger", "stepfunctions", "stagecrew-payments", nil)
+		_, denied := operations(calls)
+		if err == nil || res == nil || res.Status.OK() || denied == nil || !strings.Contains(denied.Resource, ":ledger") {
+			t.Fatalf("ledger with payments' role: %v, %+v, denied %+v\n%s", err, res, denied, log)
+		}
+		out, err := sfn.NewFromConfig(e.admin).ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:ledger")})
+		if err != nil || len(out.Executions) != 0 {
+			t.Errorf("ledger executions %v (%v)", out, err)
+		}
+	})
+
+	// Each action the runs need, taken out of moto's copy of the policy,
+	// fails the run that needs it with moto's own AccessDenied (the proxy
+	// still allows it: the denial is moto's).
+	t.Run("moto denies a missing action", func(t *testing.T) {
+		for i, c := range []struct {
+			role, entity, mode, action string
+			env                        map[string]string
+		}{
+			{"stagecrew-storefront", "storefront", "ecs-deploy", "ecs:DescribeServices", map[string]string{"INPUT_IMAGE": "registry.example/storefront:1"}},
+			{"stagecrew-storefront", "storefront", "ecs-run-task", "ecs:RunTask", nil},
+			{"stagecrew-storefront", "storefront", "ecs-run-task", "ecs:ListTasks", nil},
+			{"stagecrew-payments", "payments", "stepfunctions", "states:StartExecution", nil},
+		} {
+			// A run of its own: a re-run would attach to what the
+			// successful run above started, calling nothing new.
+			runID := fmt.Sprint(2000 + i)
+			env := map[string]string{"GITHUB_RUN_ID": runID}
+			maps.Copy(env, c.env)
+			e.oidc.SetClaims(map[string]any{"run_id": runID})
+			e.putMotoPolicy(t, c.role, []string{c.action})
+			res, err, calls, log := e.run(t, c.entity, c.mode, c.role, env)
+			e.putMotoPolicy(t, c.role, nil)
+			_, denied := operations(calls)
+			var motoDenied string
+			for _, call := range calls {
+				if call.MotoDenied {
+					motoDenied = call.Operation
+				}
+			}
+			if err == nil || res == nil || res.Status.OK() || denied != nil || motoDenied != c.action || !strings.Contains(res.Failure.Cause, "AccessDenied") {
+				t.Errorf("%s without %s: %v, %+v, moto denied %q, proxy denied %+v\n%s", c.mode, c.action, err, res, motoDenied, denied, log)
+			}
+		}
+	})
+	t.Logf("total: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestMotoEnforcesEachService records, for the services the issue names,
+// that moto 5.2.1 really checks the caller's policy (an action the role
+// lacks is AccessDenied, one it has is allowed) and that it does not check
+// resources (the exact policy, attached as it is, denies even the entity's
+// own service). If a later moto checks resources, the last assertion says
+// so and motoProjection can go.
+func TestMotoEnforcesEachService(t *testing.T) {
+	e := newEnforcedEnv(t)
+	if t.Skipped() {
+		return
+	}
+	ctx := context.Background()
+	e.moto.EnforceIAM(t, 1)
+	defer e.moto.RelaxIAM(t)
+	// The one free call: moto's STS issues credentials for any token, its
+	// trust policy unread (moto/sts/responses.py:95-108 never reads
+	// WebIdentityToken).
+	out, err := sts.NewFromConfig(e.moto.Config()).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/stagecrew-storefront"), RoleSessionName: aws.String("probe"), WebIdentityToken: aws.String("not.a.token")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.moto.Config()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+
+	allowed := func(err error) bool { return err == nil || !isAccessDenied(err) }
+	// raw sends a call the project has no SDK module for; a non-2xx answer
+	// is an error carrying moto's body.
+	raw := func(c testenv.AWSCall) func() error {
+		return func() error {
+			resp, err := c.Do(ctx, cfg)
+			if err == nil && resp.Status/100 != 2 {
+				err = fmt.Errorf("%d %s", resp.Status, resp.Body)
+			}
+			return err
+		}
+	}
+	if err := func() error {
+		_, err := ecs.NewFromConfig(cfg).DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("storefront")})
+		return err
+	}(); err != nil {
+		t.Errorf("ecs:DescribeTaskDefinition (in the policy, on \"*\"): %v", err)
+	}
+	for name, call := range map[string]func() error{
+		"ecs:ListClusters": func() error { _, err := ecs.NewFromConfig(cfg).ListClusters(ctx, &ecs.ListClustersInput{}); return err },
+		"states:ListStateMachines": func() error {
+			_, err := sfn.NewFromConfig(cfg).ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+			return err
+		},
+		"logs:DescribeLogGroups": func() error {
+			_, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+			return err
+		},
+		"codedeploy:ListApplications": raw(testenv.AWSCall{Service: "codedeploy", Target: "CodeDeploy_20141006.ListApplications"}),
+		"tag:GetResources":            raw(testenv.AWSCall{Service: "tagging", Target: "ResourceGroupsTaggingAPI_20170126.GetResources"}),
+		"secretsmanager:ListSecrets": func() error {
+			_, err := secretsmanager.NewFromConfig(cfg).ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+			return err
+		},
+		"iam:ListRoles": raw(testenv.IAMQuery("ListRoles")),
+	} {
+		if err := call(); allowed(err) {
+			t.Errorf("%s, not in the policy: moto answered %v, want AccessDenied", name, err)
+		}
+	}
+
+	// The exact policy, as generated, attached in moto: the entity's own
+	// service is denied, because moto matches its ARN against "*".
+	e.moto.RelaxIAM(t)
+	e.iam(t, e.admin, "PutRolePolicy", "RoleName", "stagecrew-storefront", "PolicyName", "stagecrew", "PolicyDocument", string(e.policies["stagecrew-storefront"]))
+	e.moto.EnforceIAM(t, 0)
+	_, err = ecs.NewFromConfig(cfg).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"storefront"}})
+	if !isAccessDenied(err) {
+		t.Errorf("moto now allows a resource-scoped statement (DescribeServices: %v): it checks resources; motoProjection and the notes saying it does not are out of date", err)
+	}
+}
+
+// isAccessDenied reports whether err is an access denial, in any of the
+// forms moto and the IAMProxy answer (moto answers JSON services with an
+// XML ErrorResponse the SDK cannot decode into a typed error).
+func isAccessDenied(err error) bool {
+	if err == nil {
+		return false
+	}
+	var code interface{ ErrorCode() string }
+	if errors.As(err, &code) && strings.Contains(code.ErrorCode(), "AccessDenied") {
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) && status.HTTPStatusCode() == 403 {
+		return true // moto's XML AccessDenied, undecodable by a JSON-protocol SDK
+	}
+	return strings.Contains(err.Error(), "AccessDenied")
+}
