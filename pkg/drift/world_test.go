@@ -1,0 +1,172 @@
+package drift
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/stagecrew/stagecrew/internal/testenv"
+	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/awsauth"
+	"github.com/stagecrew/stagecrew/pkg/catalog"
+)
+
+// world is a moto server with resources in several accounts and regions,
+// created through roles assumed in those accounts (moto scopes the
+// credentials of an assumed role to the role's account).
+type world struct {
+	m         *testenv.Moto
+	tokenFile string
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	m := testenv.StartMoto(t)
+	// With execution on (StartMoto's default), moto 5.2.1 keeps state
+	// machines in its executing backend, which the tagging API's
+	// GetResources does not read: tagged state machines would never be
+	// listed. Drift executes nothing, so execution goes off.
+	resp, err := http.Post(m.URL+"/moto-api/config", "application/json", strings.NewReader(`{"stepfunctions": {"execute_state_machine": false}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tok := filepath.Join(t.TempDir(), "token")
+	// moto's AssumeRoleWithWebIdentity accepts any token and never checks
+	// the role's trust policy: the web identity path runs for real, the
+	// trust decision is AWS's.
+	if err := os.WriteFile(tok, []byte("eyJhbGciOiJub25lIn0.eyJzdWIiOiJkcmlmdC10ZXN0In0."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &world{m: m, tokenFile: tok}
+}
+
+// in returns the configuration of account in region, for setting up.
+func (w *world) in(t testing.TB, account, region string) aws.Config {
+	t.Helper()
+	cfg := w.m.Config()
+	cfg.Region = region
+	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + account + ":role/setup"), RoleSessionName: aws.String("setup")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	return cfg
+}
+
+// config is Options.Config as the CLI builds it: the role assumed with a
+// web identity token through pkg/awsauth.
+func (w *world) config(endpoint string) func(ctx context.Context, role annotations.RoleARN, region string) (aws.Config, error) {
+	return func(ctx context.Context, role annotations.RoleARN, region string) (aws.Config, error) {
+		cfg, err := awsauth.Config(ctx, awsauth.Options{RoleARN: role, Region: region, Endpoint: w.m.URL,
+			TokenFile: w.tokenFile, SessionName: "drift"})
+		if err != nil {
+			return cfg, err
+		}
+		cfg.BaseEndpoint = aws.String(endpoint)
+		return cfg, nil
+	}
+}
+
+type tagMap map[string]string
+
+func ecsTags(m tagMap) []ecstypes.Tag {
+	var out []ecstypes.Tag
+	for k, v := range m {
+		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return out
+}
+
+func sfnTags(m tagMap) []sfntypes.Tag {
+	var out []sfntypes.Tag
+	for k, v := range m {
+		out = append(out, sfntypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return out
+}
+
+// service creates a cluster (if needed), a task definition of family and
+// a service running it; it returns the service ARN.
+func service(t testing.TB, cfg aws.Config, cluster, name, family string, tags tagMap) string {
+	t.Helper()
+	ctx := context.Background()
+	c := ecs.NewFromConfig(cfg)
+	if _, err := c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)}); err != nil {
+		t.Fatal(err)
+	}
+	td, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String(family),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("registry.example/" + family + ":1"), Memory: aws.Int32(128)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String(cluster), ServiceName: aws.String(name),
+		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(0), Tags: ecsTags(tags)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Service.ServiceArn)
+}
+
+func deleteService(t testing.TB, cfg aws.Config, cluster, name string) {
+	t.Helper()
+	if _, err := ecs.NewFromConfig(cfg).DeleteService(context.Background(), &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stateMachine creates a state machine and returns its ARN.
+func stateMachine(t testing.TB, cfg aws.Config, name, definition string, tags tagMap) string {
+	t.Helper()
+	out, err := sfn.NewFromConfig(cfg).CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(definition), Tags: sfnTags(tags),
+		RoleArn: aws.String("arn:aws:iam::" + accountOf(cfg) + ":role/sfn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.StateMachineArn)
+}
+
+func accountOf(cfg aws.Config) string {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "123456789012"
+	}
+	return aws.ToString(out.Account)
+}
+
+// writeRepo writes files into a new folder and returns it.
+func writeRepo(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// repoReader reads the files entities name, relative to the folder.
+func repoReader(dir string) func(e *catalog.Entity, rel string) ([]byte, error) {
+	return func(_ *catalog.Entity, rel string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	}
+}
