@@ -47,6 +47,24 @@ type DeployOptions struct {
 	// Rollback puts the previous task definition back when the deployment
 	// fails or the wait times out, and waits for that deployment too.
 	Rollback bool
+	// RollbackOnCancel puts the previous task definition back when ctx is
+	// cancelled during the wait (the runner's SIGTERM), without waiting for
+	// it; otherwise a cancelled deploy is left running.
+	RollbackOnCancel bool
+
+	// DesiredCount sets the service's desired count; nil keeps it.
+	DesiredCount *int32
+	// PropagateTags sets where the service's tasks take tags from; ""
+	// keeps the service's setting.
+	PropagateTags types.PropagateTags
+	// EnableECSManagedTags turns ECS managed tags on; false leaves the
+	// service's setting alone.
+	EnableECSManagedTags bool
+	// KeepRevisions, when above 0, deregisters after a successful
+	// deployment the ACTIVE revisions of the family older than the newest
+	// KeepRevisions, except those the service's deployments use and the
+	// one it ran before.
+	KeepRevisions int
 	// Target carries the entity and environment into the result; Kind,
 	// Resource and Name are filled in.
 	Target result.Target
@@ -113,8 +131,13 @@ func (r *Runner) Deploy(ctx context.Context, o DeployOptions) (*result.Result, e
 	}
 	r.waitDeployment(ctx, w, res)
 
-	if o.Rollback && !res.Status.OK() && res.Status != result.Cancelled {
+	switch {
+	case res.Status == result.Cancelled && o.RollbackOnCancel:
+		r.rollbackOnCancel(ctx, o, w, res)
+	case o.Rollback && !res.Status.OK() && res.Status != result.Cancelled:
 		r.rollback(ctx, o, w, res)
+	case res.Status == result.Succeeded && o.KeepRevisions > 0:
+		r.pruneRevisions(ctx, o.Service, td, o.KeepRevisions, []string{prev}, res)
 	}
 	res.EndedAt = clk.Now()
 	return res, nil
@@ -234,7 +257,7 @@ func (r *Runner) latestRevision(ctx context.Context, family string) (*types.Task
 // deployment that already runs it.
 func (r *Runner) startDeployment(ctx context.Context, o DeployOptions, svc *types.Service, w *watch, res *result.Result) error {
 	p := r.out()
-	if d := primary(svc.Deployments); d != nil && sameTD(aws.ToString(d.TaskDefinition), w.target) && !o.ForceNewDeployment {
+	if d := primary(svc.Deployments); d != nil && sameTD(aws.ToString(d.TaskDefinition), w.target) && !o.ForceNewDeployment && !o.changesService(svc) {
 		w.depID = aws.ToString(d.Id)
 		res.Attached = true
 		res.ID = w.depID
@@ -242,7 +265,7 @@ func (r *Runner) startDeployment(ctx context.Context, o DeployOptions, svc *type
 		p.linef("service %s already runs %s in deployment %s (%s): waiting for it", o.Service.Service, tdKey(w.target), w.depID, string(d.RolloutState))
 		return nil
 	}
-	id, err := r.updateService(ctx, o.Service, w.target, o.ForceNewDeployment, w.start)
+	id, err := r.updateService(ctx, o.Service, w.target, o.ForceNewDeployment, w.start, o.serviceSettings)
 	if err != nil {
 		return err
 	}
@@ -262,16 +285,20 @@ func (r *Runner) startDeployment(ctx context.Context, o DeployOptions, svc *type
 // by the SDK: after a failure the service is read to see whether the update
 // took effect before trying again, so a lost answer starts no second
 // deployment even when forcing one.
-func (r *Runner) updateService(ctx context.Context, s annotations.ServiceARN, td string, force bool, since time.Time) (string, error) {
+func (r *Runner) updateService(ctx context.Context, s annotations.ServiceARN, td string, force bool, since time.Time, settings func(*ecs.UpdateServiceInput)) (string, error) {
 	wo, b := r.newBackoff()
 	errs := 0
 	for {
-		out, err := r.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+		in := &ecs.UpdateServiceInput{
 			Cluster:            aws.String(s.Cluster),
 			Service:            aws.String(s.Service),
 			TaskDefinition:     aws.String(td),
 			ForceNewDeployment: force,
-		}, noRetry)
+		}
+		if settings != nil {
+			settings(in)
+		}
+		out, err := r.ECS.UpdateService(ctx, in, noRetry)
 		b.Observe(err)
 		if err == nil {
 			if d := deploymentOf(out.Service.Deployments, td); d != nil {
@@ -363,7 +390,7 @@ func (r *Runner) rollback(ctx context.Context, o DeployOptions, w *watch, res *r
 	p.linef("rolling back service %s to %s", o.Service.Service, tdKey(w.previous))
 	res.Values[ValueRollbackTaskDefinition] = w.previous
 	ctx = context.WithoutCancel(ctx)
-	id, err := r.updateService(ctx, o.Service, w.previous, false, r.clock().Now())
+	id, err := r.updateService(ctx, o.Service, w.previous, false, r.clock().Now(), nil)
 	if err != nil {
 		res.Values[ValueRollbackStatus] = "error"
 		fail.Details = append(fail.Details, fmt.Sprintf("rollback to %s failed: %v", tdKey(w.previous), err))

@@ -43,6 +43,18 @@ type TaskOptions struct {
 	CapacityProviderStrategy []types.CapacityProviderStrategyItem
 	NetworkConfiguration     *types.NetworkConfiguration
 	PlatformVersion          string
+	// Subnets, SecurityGroups and AssignPublicIP override single parts of
+	// the awsvpc configuration (after NetworkConfiguration); empty keeps
+	// the service's.
+	Subnets        []string
+	SecurityGroups []string
+	AssignPublicIP types.AssignPublicIp
+
+	// Tags are set on the task; PropagateTags copies the task
+	// definition's (TASK_DEFINITION); EnableECSManagedTags adds ECS's.
+	Tags                 map[string]string
+	PropagateTags        types.PropagateTags
+	EnableECSManagedTags bool
 
 	// StartedBy marks the task (RunTask startedBy, up to 128 letters,
 	// digits, '-', '_', '/'). A run that finds a task with the same mark
@@ -139,6 +151,10 @@ func (r *Runner) RunTask(ctx context.Context, o TaskOptions) (*result.Result, er
 	if o.PlatformVersion != "" {
 		in.PlatformVersion = aws.String(o.PlatformVersion)
 	}
+	in.NetworkConfiguration = o.network(in.NetworkConfiguration)
+	in.Tags = ecsTags(o.Tags)
+	in.PropagateTags = o.PropagateTags
+	in.EnableECSManagedTags = o.EnableECSManagedTags
 
 	td, _, err := r.describeTaskDefinition(ctx, aws.ToString(in.TaskDefinition))
 	if err != nil {
@@ -195,6 +211,28 @@ func (r *Runner) RunTask(ctx context.Context, o TaskOptions) (*result.Result, er
 	res.SetOutput(t.logs.tail())
 	res.Truncated = res.Truncated || t.logs.cut
 	return res, nil
+}
+
+// network applies Subnets, SecurityGroups and AssignPublicIP over nc (the
+// service's or NetworkConfiguration), on a copy.
+func (o *TaskOptions) network(nc *types.NetworkConfiguration) *types.NetworkConfiguration {
+	if len(o.Subnets) == 0 && len(o.SecurityGroups) == 0 && o.AssignPublicIP == "" {
+		return nc
+	}
+	vpc := types.AwsVpcConfiguration{}
+	if nc != nil && nc.AwsvpcConfiguration != nil {
+		vpc = *nc.AwsvpcConfiguration
+	}
+	if len(o.Subnets) > 0 {
+		vpc.Subnets = o.Subnets
+	}
+	if len(o.SecurityGroups) > 0 {
+		vpc.SecurityGroups = o.SecurityGroups
+	}
+	if o.AssignPublicIP != "" {
+		vpc.AssignPublicIp = o.AssignPublicIP
+	}
+	return &types.NetworkConfiguration{AwsvpcConfiguration: &vpc}
 }
 
 // clientToken derives RunTask's idempotency token (up to 64 characters)
