@@ -34,7 +34,7 @@ type Grant struct {
 	Entity  *catalog.Entity
 	Targets *annotations.Targets
 	Env     annotations.Environment
-	Mode    string // config.ModeStepFunctions, ModeECSDeploy or ModeECSRunTask
+	Mode    string // config.ModeStepFunctions, ModeECSDeploy or ModeECSRunTask; "" with Deps.PolicyAction
 	Role    annotations.RoleARN
 
 	// Requester is the user who asked for the run: for a run Backstage
@@ -105,11 +105,12 @@ func Authorize(ctx context.Context, d Deps) (*Grant, error) {
 
 	// Who runs this job, from the verified OIDC token rather than from
 	// environment variables anyone in the job could set.
-	token, err := a.GetIDToken(ctx, in.Audience)
+	// The token source masks the token before anything else is logged,
+	// and reports a refused request by its status, never its body.
+	token, err := awsauth.IDTokenSource(a, in.Audience)(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("stagecrew: %w: the job needs `permissions: id-token: write` (%v)", awsauth.ErrNoIDTokenPermission, err)
+		return nil, fmt.Errorf("stagecrew: %w", err)
 	}
-	a.AddMask(token)
 	if g.Claims, err = awsauth.VerifyToken(ctx, token, d.Issuer, in.Audience, d.HTTPClient); err != nil {
 		return nil, fmt.Errorf("stagecrew: verifying the workflow's OIDC token: %w", err)
 	}
@@ -171,14 +172,18 @@ func Authorize(ctx context.Context, d Deps) (*Grant, error) {
 	if g.Role, err = awsauth.ResolveRole(g.Targets, in.Environment, in.RoleARN); err != nil {
 		return nil, fmt.Errorf("stagecrew: %w", err)
 	}
-	if g.Mode, err = resolveMode(in.Mode, g.Entity, g.Env); err != nil {
-		return nil, err
+	if d.PolicyAction != "" {
+		pin.Action = d.PolicyAction // credentials only: no mode, no target
+	} else {
+		if g.Mode, err = resolveMode(in.Mode, g.Entity, g.Env); err != nil {
+			return nil, err
+		}
+		if err := in.CheckMode(g.Mode); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadInputs, err)
+		}
+		pin.Action = map[string]string{config.ModeStepFunctions: policy.ActionStepFunctionsStart, config.ModeECSDeploy: policy.ActionECSDeploy,
+			config.ModeECSRunTask: policy.ActionECSRunTask}[g.Mode]
 	}
-	if err := in.CheckMode(g.Mode); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadInputs, err)
-	}
-	pin.Action = map[string]string{config.ModeStepFunctions: policy.ActionStepFunctionsStart, config.ModeECSDeploy: policy.ActionECSDeploy,
-		config.ModeECSRunTask: policy.ActionECSRunTask}[g.Mode]
 
 	if in.BackstageTask != "" {
 		if g.Requester, g.Task, err = requester(ctx, d, g, pol); g.Task != nil {
@@ -230,7 +235,7 @@ func (g *Grant) audit(d Deps, pin policy.Input) error {
 		g.Record.Entity = g.Inputs.Entity // not resolved: what was asked for
 	}
 	g.Record.Time = d.Now().UTC().Format(time.RFC3339)
-	return writeAudit(g.Inputs.AuditLog, workspaceOf(g.GitHub), g.Record, d.Now)
+	return writeAudit(g.Inputs.AuditLog, workspaceOf(g.GitHub), d.Action.Getenv("RUNNER_TEMP"), g.Record, d.Now)
 }
 
 // backstageAuth explains a refusal of stagecrew's credentials by Backstage.

@@ -12,8 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +27,7 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/config"
 	"github.com/stagecrew/stagecrew/pkg/ecs"
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
 	"github.com/stagecrew/stagecrew/pkg/policy"
 	"github.com/stagecrew/stagecrew/pkg/report"
 	"github.com/stagecrew/stagecrew/pkg/result"
@@ -58,6 +57,10 @@ type Deps struct {
 	HTTPClient *http.Client
 	// AWSEndpoint sends every AWS call to one endpoint (tests: moto).
 	AWSEndpoint string
+	// PolicyAction, when set, is the action Authorize asks the policy about
+	// instead of the mode's, and no target or mode is resolved: the
+	// credentials action (policy.ActionCredentials) needs only the role.
+	PolicyAction string
 }
 
 // withDefaults fills what the caller left empty.
@@ -181,7 +184,7 @@ func runECS(ctx context.Context, d Deps, g *Grant) (*result.Result, error) {
 	case strings.HasPrefix(taskDef, "arn:"):
 		opts.TaskDefinitionARN = taskDef
 	case taskDef != "":
-		data, err := os.ReadFile(inWorkspace(workspaceOf(g.GitHub), taskDef))
+		data, err := readWorkspaceFile(workspaceOf(g.GitHub), "task-definition", taskDef, maxTaskDefinition)
 		if err != nil {
 			return nil, fmt.Errorf("stagecrew: task definition: %w", err)
 		}
@@ -234,11 +237,14 @@ func executionInput(in config.Inputs, workspace string, gh stepfunctions.GitHub,
 	}
 	over := in.Input
 	if in.InputFile != "" {
-		s, err := stepfunctions.ReadInputFile(inWorkspace(workspace, in.InputFile))
+		b, err := readWorkspaceFile(workspace, "input-file", in.InputFile, stepfunctions.MaxInputBytes)
 		if err != nil {
 			return "", err
 		}
-		over = s
+		if err := stepfunctions.CheckInput(string(b)); err != nil {
+			return "", fmt.Errorf("input-file %s: %w", logSafe(in.InputFile), err)
+		}
+		over = string(b)
 	}
 	if over == "" {
 		return base, stepfunctions.CheckInput(base)
@@ -291,11 +297,15 @@ func finish(ctx context.Context, d Deps, g *Grant, res *result.Result) {
 	if len(res.Links) > 0 {
 		out.ConsoleURL = res.Links[0].URL
 	}
-	if err := out.Write(d.Action); err != nil {
-		fmt.Fprintf(d.Log, "stagecrew: writing outputs: %v\n", err)
+	// Reporting never changes the outcome: a runner file that cannot be
+	// written is logged and the comment, check run and Backstage still go.
+	if err := out.Write(d.Action.Getenv); err != nil {
+		fmt.Fprintf(d.Log, "::warning::stagecrew: writing outputs: %s\n", logSafe(err.Error()))
 	}
 	md := report.Markdown(res, d.Now())
-	d.Action.AddStepSummary(md)
+	if err := config.AppendStepSummary(d.Action.Getenv, md); err != nil {
+		fmt.Fprintf(d.Log, "::warning::stagecrew: writing the job summary: %s\n", logSafe(err.Error()))
+	}
 	reportToGitHub(ctx, d, in, gh, res, md)
 	notifyBackstage(ctx, d, g, res)
 }
@@ -407,16 +417,19 @@ func pullRequest(gh *githubactions.GitHubContext) (int, string) {
 	return int(n), sha
 }
 
-func writeAudit(path, workspace string, rec policy.Record, now func() time.Time) error {
+func writeAudit(path, workspace, runnerTemp string, rec policy.Record, now func() time.Time) error {
 	if path == "" {
 		return nil
 	}
-	w, err := policy.OpenAuditFile(inWorkspace(workspace, path), policy.WithClock(now))
+	f, err := openAuditLog(path, workspace, runnerTemp)
 	if err != nil {
-		return fmt.Errorf("stagecrew: audit log: %w", err)
+		return fmt.Errorf("stagecrew: audit-log: %w", err)
 	}
-	defer w.Close()
-	return w.Write(rec)
+	defer f.Close()
+	if err := policy.NewAuditWriter(f, policy.WithClock(now)).Write(rec); err != nil {
+		return fmt.Errorf("stagecrew: audit-log: %w", err)
+	}
+	return f.Close()
 }
 
 func hasTarget(e *catalog.Entity) bool {
@@ -427,13 +440,6 @@ func hasTarget(e *catalog.Entity) bool {
 		}
 	}
 	return false
-}
-
-func inWorkspace(workspace, p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(workspace, p)
 }
 
 func targetRegion(env annotations.Environment) string {
@@ -464,4 +470,4 @@ func prString(gh *githubactions.GitHubContext) string {
 }
 
 // logSafe keeps an outside string from starting a workflow command.
-func logSafe(s string) string { return ecs.Neutralise(s) }
+func logSafe(s string) string { return logsafe.String(s) }

@@ -3,6 +3,7 @@ package awsauth
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -30,6 +31,9 @@ var (
 	ErrRegionDisabled = errors.New("STS is not activated in this region")
 	// ErrInvalidOptions: Options are incomplete or out of range.
 	ErrInvalidOptions = errors.New("invalid awsauth options")
+	// ErrTokenRequest: the runner's token endpoint refused the request
+	// (see TokenRequestError).
+	ErrTokenRequest = errors.New("the GitHub Actions token endpoint refused the request")
 	// ErrTokenVerification: VerifyToken or DecodeClaims refused a token.
 	ErrTokenVerification = errors.New("OIDC token verification failed")
 )
@@ -166,3 +170,26 @@ func row(b *strings.Builder, k, v string) {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// TokenRequestError is the runner's token endpoint answering with an HTTP
+// error. It holds the status only: the body of an error page may echo the
+// request token, so it is never kept or printed.
+type TokenRequestError struct {
+	Audience   string
+	StatusCode int
+}
+
+func (e *TokenRequestError) Error() string {
+	hint := ""
+	switch {
+	case e.StatusCode == 401 || e.StatusCode == 403:
+		hint = ": the job's token request was refused (an expired run, or a request token that is not this job's)"
+	case e.StatusCode == 429 || e.StatusCode >= 500:
+		hint = ": GitHub's token service failed; re-run the job"
+	}
+	return fmt.Sprintf("request the GitHub OIDC token (audience %q): the token endpoint answered HTTP %d %s%s",
+		e.Audience, e.StatusCode, http.StatusText(e.StatusCode), hint)
+}
+
+// Unwrap makes the error match ErrTokenRequest.
+func (e *TokenRequestError) Unwrap() error { return ErrTokenRequest }

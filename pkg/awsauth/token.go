@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
 
 // tokenSource fetches a fresh OIDC token for each exchange.
@@ -60,9 +60,14 @@ func (a actionsToken) once(ctx context.Context) (string, error) {
 	defer cancel()
 	tok, err := a.action.GetIDToken(ctx, a.audience)
 	var missing *githubactions.EnvMissingError
+	var failed *githubactions.RequestFailedError
 	switch {
 	case errors.As(err, &missing):
 		return "", noPermission(missing.Name)
+	case errors.As(err, &failed):
+		// The status, never the body: an error page may echo the request's
+		// bearer token.
+		return "", &TokenRequestError{Audience: a.audience, StatusCode: failed.StatusCode}
 	case err != nil:
 		return "", fmt.Errorf("request the GitHub OIDC token (audience %q): %w", a.audience, err)
 	case strings.TrimSpace(tok) == "":
@@ -75,7 +80,7 @@ func (a actionsToken) retryable(err error) bool {
 	if errors.Is(err, ErrNoIDTokenPermission) {
 		return false
 	}
-	var failed *githubactions.RequestFailedError
+	var failed *TokenRequestError
 	if errors.As(err, &failed) {
 		return failed.StatusCode == 429 || failed.StatusCode >= 500
 	}
@@ -91,6 +96,9 @@ func noPermission(name string) error {
 		ErrNoIDTokenPermission, name)
 }
 
+// maxTokenFile bounds a web identity token file (a JWT of a few KiB).
+const maxTokenFile = 64 << 10
+
 // fileToken reads a token file (AWS_WEB_IDENTITY_TOKEN_FILE) for every
 // exchange, so a rotating file is followed.
 type fileToken string
@@ -98,7 +106,8 @@ type fileToken string
 func (f fileToken) String() string { return "the web identity token file " + string(f) }
 
 func (f fileToken) token(context.Context) (string, error) {
-	b, err := os.ReadFile(string(f))
+	// A token is a few KiB; a pipe or device is refused, never waited on.
+	b, err := safefile.ReadFile(string(f), maxTokenFile)
 	if err != nil {
 		return "", fmt.Errorf("read the web identity token: %w", err)
 	}

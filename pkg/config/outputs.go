@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
-
-	"github.com/sethvargo/go-githubactions"
 )
 
 // Values of the status output.
@@ -31,11 +28,6 @@ type Outputs struct {
 	Output       string `json:"output,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The output of the Step Functions execution, as JSON."`
 	AuditRecord  string `json:"audit-record,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The audit record of the run, as JSON: who ran what, where, and how it ended."`
 }
-
-// outputDelimiter is the heredoc delimiter go-githubactions writes outputs
-// with; a value holding it would end the value early and let the rest set
-// other outputs.
-const outputDelimiter = "_GitHubActionsFileCommandDelimeter_"
 
 // Values returns the non-empty outputs by name, in field order.
 func (o Outputs) Values() [][2]string {
@@ -62,22 +54,11 @@ func (o Outputs) Values() [][2]string {
 	return out
 }
 
-// Write sets every non-empty output on a, in the file GITHUB_OUTPUT names.
-// A value holding the delimiter go-githubactions writes outputs with is
-// refused, naming the output, and no output is written; so is a missing
-// GITHUB_OUTPUT.
-func (o Outputs) Write(a *githubactions.Action) error {
-	if a.Getenv("GITHUB_OUTPUT") == "" {
-		return fmt.Errorf("cannot write outputs: GITHUB_OUTPUT is not set")
-	}
-	vals := o.Values()
-	for _, kv := range vals {
-		if strings.Contains(kv[1], outputDelimiter) {
-			return fmt.Errorf("output %s: value contains the file command delimiter %s", kv[0], outputDelimiter)
-		}
-	}
-	for _, kv := range vals {
-		a.SetOutput(kv[0], kv[1])
-	}
-	return nil
+// Write sets every non-empty output in the file GITHUB_OUTPUT names (getenv
+// reads the environment), all in one write, each value in a heredoc with its
+// own random delimiter: no value can end another early or forge one. On an
+// error (GITHUB_OUTPUT unset, not a regular file, not writable) nothing is
+// written and the error wraps ErrFileCommand; it never panics.
+func (o Outputs) Write(getenv func(string) string) error {
+	return AppendFileCommands(getenv, "GITHUB_OUTPUT", o.Values())
 }

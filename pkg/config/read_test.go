@@ -7,10 +7,13 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/stagecrew/stagecrew/internal/testenv"
 )
 
 // action returns an action whose environment is env, keyed by input name.
@@ -198,38 +201,77 @@ func TestEveryInputHasAProblemCase(t *testing.T) {
 func TestOutputsWrite(t *testing.T) {
 	code := 3
 	file := filepath.Join(t.TempDir(), "output")
-	a := githubactions.New(githubactions.WithGetenv(func(k string) string {
+	getenv := func(k string) string {
 		if k == "GITHUB_OUTPUT" {
 			return file
 		}
 		return ""
-	}))
+	}
 	o := Outputs{Status: StatusFailed, TaskARN: "arn:aws:ecs:us-east-1:123456789012:task/prod/abc", ExitCode: &code}
 	if got := o.Values(); !reflect.DeepEqual(got, [][2]string{{"status", "failed"}, {"task-arn", o.TaskARN}, {"exit-code", "3"}}) {
 		t.Fatalf("Values() = %q", got)
 	}
-	if err := o.Write(a); err != nil {
+	if err := o.Write(getenv); err != nil {
+		t.Fatal(err)
+	}
+	// A value written by an execution (untrusted) that holds the delimiter
+	// go-githubactions uses, and lines that look like other outputs, comes
+	// back whole, and the status is still set.
+	o.Output = "x\n_GitHubActionsFileCommandDelimeter_\nstatus<<EOF\nsucceeded\nEOF\n::set-output name=status::ok"
+	if err := o.Write(getenv); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"status<<" + outputDelimiter + "\nfailed\n" + outputDelimiter, "exit-code<<" + outputDelimiter + "\n3\n"} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("GITHUB_OUTPUT file:\n%s\nwant it to contain %q", b, want)
+	got := testenv.ParseRunnerFile(t, string(b))
+	if want := []string{"status=failed", "task-arn=" + o.TaskARN, "exit-code=3",
+		"status=failed", "task-arn=" + o.TaskARN, "exit-code=3", "output=" + o.Output}; !reflect.DeepEqual(got, want) {
+		t.Errorf("the runner reads\n%q\nwant\n%q\nfrom\n%s", got, want, b)
+	}
+	if strings.Count(string(b), "<<ghadelimiter_") != 7 {
+		t.Errorf("want one random delimiter a value:\n%s", b)
+	}
+}
+
+func TestOutputsWriteNeverPanics(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere")
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := filepath.Join(dir, "ro")
+	if err := os.WriteFile(readOnly, nil, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"unset": "", "a folder": dir, "a link": link, "a pipe": fifo,
+		"missing folder": filepath.Join(dir, "no", "such"), "read-only": readOnly} {
+		if name == "read-only" && os.Geteuid() == 0 {
+			continue // root writes read-only files
+		}
+		getenv := func(k string) string {
+			if k == "GITHUB_OUTPUT" || k == "GITHUB_STEP_SUMMARY" {
+				return path
+			}
+			return ""
+		}
+		if err := (Outputs{Status: StatusSucceeded}).Write(getenv); !errors.Is(err, ErrFileCommand) {
+			t.Errorf("%s: Write = %v, want ErrFileCommand", name, err)
+		}
+		if err := AppendStepSummary(getenv, "# x"); !errors.Is(err, ErrFileCommand) {
+			t.Errorf("%s: AppendStepSummary = %v, want ErrFileCommand", name, err)
 		}
 	}
-	before := len(b)
-	o.Output = "x\n" + outputDelimiter + "\nstatus<<EOF"
-	if err := o.Write(a); err == nil || !strings.Contains(err.Error(), "output output") {
-		t.Fatalf("Write with the delimiter in a value = %v, want a refusal naming output", err)
-	}
-	if b, _ := os.ReadFile(file); len(b) != before {
-		t.Error("a refused Write wrote some outputs")
-	}
-	noFile := githubactions.New(githubactions.WithGetenv(func(string) string { return "" }))
-	if err := (Outputs{Status: StatusSucceeded}).Write(noFile); err == nil {
-		t.Error("Write without GITHUB_OUTPUT succeeded")
+	if b, _ := os.ReadFile(target); len(b) != 0 {
+		t.Errorf("a write through a link reached its target: %q", b)
 	}
 }

@@ -7,13 +7,6 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/logsafe"
 )
 
-// Neutralise makes an untrusted string safe to print in a GitHub Actions
-// log.
-//
-// Deprecated: use logsafe.String, which it calls; kept while callers
-// outside this package move over.
-func Neutralise(s string) string { return logsafe.String(s) }
-
 // printer writes progress lines; a nil writer discards them.
 type printer struct{ w io.Writer }
 

@@ -99,24 +99,6 @@ func TestSameTaskDefinitionIgnoresDefaults(t *testing.T) {
 	}
 }
 
-func TestNeutralise(t *testing.T) {
-	for in, bad := range map[string]string{
-		"::add-mask::x":        "::",
-		":::set-output name=a": "::",
-		"a\n::error::b":        "\n",
-		"x\r::warning::y":      "\r",
-		"##[set-output]z":      "##[",
-		"###[x":                "##[",
-	} {
-		if got := Neutralise(in); strings.Contains(got, bad) {
-			t.Errorf("Neutralise(%q) = %q still has %q", in, got, bad)
-		}
-	}
-	if got := Neutralise("plain: text # ok"); got != "plain: text # ok" {
-		t.Errorf("changed a harmless line: %q", got)
-	}
-}
-
 func TestBackoff(t *testing.T) {
 	b := newBackoff(WaitOptions{}.withDefaults(), func() float64 { return 1 })
 	var got []time.Duration

@@ -14,6 +14,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
 
 // DefaultPath is where a repository keeps its policy file.
@@ -38,10 +39,13 @@ const (
 	ActionStepFunctionsStart = "stepfunctions:start"
 	ActionECSDeploy          = "ecs:deploy"
 	ActionECSRunTask         = "ecs:run-task"
+	// ActionCredentials hands the role's credentials to later steps of the
+	// job (actions/credentials): whatever those steps do with them.
+	ActionCredentials = "aws:credentials"
 )
 
 // KnownActions lists the actions a rule may name.
-var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask}
+var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask, ActionCredentials}
 
 // Policy is a parsed policy file: per environment, who may act, from where.
 type Policy struct {
@@ -225,10 +229,17 @@ func DefaultPolicy() *Policy {
 	}
 }
 
+// MaxPolicyBytes bounds a policy file: 1 MiB, far more than any policy.
+const MaxPolicyBytes = 1 << 20
+
 // LoadPolicy reads the policy file at path; a missing file gives
 // DefaultPolicy.
+//
+// Only a regular file of at most MaxPolicyBytes is read (see
+// safefile.ReadFile): a pipe, device or link out of the file's folder is
+// refused.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, MaxPolicyBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return DefaultPolicy(), nil
 	}

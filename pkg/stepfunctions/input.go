@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
 
 // MaxInputBytes is the largest execution input Step Functions accepts
@@ -73,17 +73,17 @@ func RenderInput(tmpl string, gh GitHub, environment, entity string) (string, er
 
 // ReadInputFile reads an execution input from a file and checks it with
 // CheckInput.
+//
+// Only a regular file is read (a pipe or device is refused, never waited
+// on), a link only to a file in the same folder or below, and no more than
+// MaxInputBytes of it.
 func ReadInputFile(path string) (string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	b, err := safefile.ReadFile(path, MaxInputBytes)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return "", fmt.Errorf("%w: %w", ErrInputTooLarge, err)
 	}
-	if fi.Size() > MaxInputBytes {
-		return "", fmt.Errorf("%w: %s is %d bytes, Step Functions accepts at most %d (256 KiB)", ErrInputTooLarge, path, fi.Size(), MaxInputBytes)
-	}
-	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidInput, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	if err := CheckInput(string(b)); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
