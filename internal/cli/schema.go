@@ -42,7 +42,8 @@ func schemaCommand() *Command {
   # in CI: fail when the committed files are stale
   stagecrew schema generate --check
 
-Writes action.yml (from pkg/config.Inputs and Outputs),
+Writes action.yml and actions/*/action.yml (from pkg/config.Inputs,
+Outputs and Actions),
 schemas/action.schema.json (the action's inputs) and
 schemas/catalog-info.schema.json (a catalog entity with stagecrew's
 annotations, for '# yaml-language-server: $schema=...').`,
@@ -89,15 +90,19 @@ func GenerateFiles(dir string) ([]GeneratedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	actionYAML, err := config.ActionYAML()
+	actionFiles, err := config.ActionFiles()
 	if err != nil {
 		return nil, err
 	}
-	files := []GeneratedFile{
-		{Path: "action.yml", Data: actionYAML},
-		{Path: filepath.ToSlash(filepath.Join(dir, "action.schema.json")), Data: actionJSON},
-		{Path: filepath.ToSlash(filepath.Join(dir, "catalog-info.schema.json")), Data: entityJSON},
+	var files []GeneratedFile
+	// action.yml and the sub-actions' actions/*/action.yml, root first.
+	for _, spec := range config.Actions() {
+		files = append(files, GeneratedFile{Path: spec.File(), Data: actionFiles[spec.File()]})
 	}
+	files = append(files,
+		GeneratedFile{Path: filepath.ToSlash(filepath.Join(dir, "action.schema.json")), Data: actionJSON},
+		GeneratedFile{Path: filepath.ToSlash(filepath.Join(dir, "catalog-info.schema.json")), Data: entityJSON},
+	)
 	all := templates.All()
 	names := make([]string, 0, len(all))
 	for name := range all {

@@ -145,14 +145,16 @@ func TestActionYAML(t *testing.T) {
 		t.Errorf("action.yml has %d outputs, Outputs has %d fields", len(m.Outputs), len(mustFields(t).outputs))
 	}
 
-	// The binary is built from the action's checkout with its go.mod's Go
-	// and run directly (exec: the job's cancel signal reaches it).
+	// The release binary the ref pins is installed first; setup-go and the
+	// build from the action's checkout (its go.mod's Go) run only when the
+	// ref has no release; the binary is run directly (exec: the job's
+	// cancel signal reaches it). RenderAction's own tests check the rest.
 	steps := m.Runs.Steps
-	if len(steps) != 3 || !strings.HasPrefix(steps[0].Uses, "actions/setup-go@") ||
-		steps[0].With["go-version-file"] != "${{ github.action_path }}/go.mod" ||
-		!strings.Contains(steps[1].Run, "go build") || steps[2].ID != "run" ||
-		!strings.Contains(steps[2].Run, `exec "$STAGECREW_BIN" action run`) {
-		t.Errorf("runs.steps are not setup-go, build, run:\n%s", b)
+	if len(steps) != 4 || steps[0].ID != "install" || !strings.HasPrefix(steps[1].Uses, "actions/setup-go@") ||
+		steps[1].With["go-version-file"] != "${{ github.action_path }}/go.mod" ||
+		!strings.Contains(steps[2].Run, "go build") || steps[3].ID != "run" ||
+		!strings.Contains(steps[3].Run, `exec "$STAGECREW_BIN" action run`) {
+		t.Errorf("runs.steps are not install, setup-go, build, run:\n%s", b)
 	}
 }
 
