@@ -62,7 +62,9 @@ func StartMoto(t testing.TB, env ...string) *Moto {
 		}
 	})
 	m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	deadline := time.Now().Add(30 * time.Second)
+	// moto_server imports all of moto before it listens: ~8 s on an idle
+	// machine of this project, over 30 s with two busy loops beside it.
+	deadline := time.Now().Add(120 * time.Second)
 	for {
 		resp, err := http.Get(m.URL + "/moto-api/")
 		if err == nil {
@@ -71,7 +73,7 @@ func StartMoto(t testing.TB, env ...string) *Moto {
 		}
 		if time.Now().After(deadline) {
 			b, _ := os.ReadFile(logPath)
-			t.Fatalf("testenv: moto_server did not answer within 30s: %v\n%s", err, tail(b, 4<<10))
+			t.Fatalf("testenv: moto_server did not answer within 120s: %v\n%s", err, tail(b, 4<<10))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

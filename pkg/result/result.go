@@ -40,6 +40,7 @@ type Kind string
 // Kinds of target.
 const (
 	StepFunctionsExecution Kind = "stepfunctions-execution"
+	StepFunctionsDeploy    Kind = "stepfunctions-deploy" // a definition published as a version behind an alias
 	ECSDeployment          Kind = "ecs-deployment"
 	ECSTask                Kind = "ecs-task"
 )
