@@ -57,6 +57,12 @@ var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": tru
 // with err set, to be reported beside the other results; only a path on
 // the command line that names nothing is an error.
 func collectFiles(ctx context.Context, paths []string) (*fileSet, error) {
+	return collectMatching(ctx, paths, isYAMLName)
+}
+
+// collectMatching is collectFiles with the names wanted in folders given
+// by match.
+func collectMatching(ctx context.Context, paths []string, match func(name string) bool) (*fileSet, error) {
 	set := &fileSet{}
 	seen := map[string]bool{}
 	add := func(f catalogFile) {
@@ -103,7 +109,7 @@ func collectFiles(ctx context.Context, paths []string) (*fileSet, error) {
 			set.roots = append(set.roots, root)
 			err = root.Walk(ctx, safefile.WalkOptions{
 				SkipDir: func(name string) bool { return skipDirs[name] || strings.HasPrefix(name, ".") },
-				Match:   isYAMLName,
+				Match:   match,
 			}, func(found safefile.Found) error {
 				add(catalogFile{path: found.Path, explicit: filepath.Base(found.Path) == "catalog-info.yaml",
 					root: root, rel: found.Rel, err: found.Err})

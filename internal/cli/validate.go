@@ -70,6 +70,7 @@ type Finding struct {
 	Field    string `json:"field,omitempty"`
 	Severity string `json:"severity"` // "error" or "warning"
 	Message  string `json:"message"`
+	Rule     string `json:"rule,omitempty"` // the check's stable ID, where it has one (asl validate)
 }
 
 // ValidateReport is what validate found; it is the JSON output.
@@ -500,6 +501,9 @@ func writeFinding(w io.Writer, f Finding) {
 	}
 	if f.Entity != "" {
 		what += " (" + f.Entity + ")"
+	}
+	if f.Rule != "" {
+		what += " [" + f.Rule + "]"
 	}
 	fmt.Fprintln(w, logsafe.Line(fmt.Sprintf("%s: %s: %s", pos, f.Severity, what)))
 }

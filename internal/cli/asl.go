@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/stagecrew/stagecrew/pkg/asl"
+)
+
+// ASLValidateOptions are the inputs and dependencies of 'stagecrew asl validate'.
+type ASLValidateOptions struct {
+	IO     *IOStreams
+	Env    Env
+	Paths  []string
+	Format string // "text" or "json"
+}
+
+func aslValidateCommand() *Command {
+	c := &Command{
+		Name:    "asl validate",
+		Summary: "Check Step Functions definitions (Amazon States Language, JSONPath and JSONata)",
+		Usage:   "asl validate [--format text|json] FILE...",
+		Examples: `  # the definition of the Step Functions template
+  stagecrew asl validate statemachine/definition.asl.json
+
+  # every *.asl.json file under a folder, machine-readable
+  stagecrew asl validate --format json statemachine/
+
+Each finding names the rule it breaks (such as next-unknown or errors-all), the
+JSON pointer of the field and its line and column. Warnings (a Choice without
+Default, a path passed as literal text) do not make a definition invalid.
+In GitHub Actions (GITHUB_ACTIONS=true) findings are also ::error and ::warning
+annotations on the pull request's diff.`,
+	}
+	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
+		opts := &ASLValidateOptions{IO: streams, Env: env}
+		fs := newFlagSet(c, streams)
+		formatFlag(fs, &opts.Format)
+		paths, err := parseFlags(c, streams, fs, args)
+		if err != nil {
+			return err
+		}
+		if len(paths) == 0 {
+			return usageErrorf("name at least one definition file or folder (see 'stagecrew asl validate --help')")
+		}
+		opts.Paths = paths
+		return ASLValidateRun(ctx, opts)
+	}
+	return c
+}
+
+// ASLReport is what 'asl validate' found; it is the JSON output.
+type ASLReport struct {
+	Files    int       `json:"files"`
+	Valid    int       `json:"valid"`
+	Invalid  int       `json:"invalid"`
+	Errors   int       `json:"errors"`
+	Warnings int       `json:"warnings"`
+	Findings []Finding `json:"findings"`
+	// Omitted counts the findings (in Errors and Warnings) not listed:
+	// past 1,000 in one file or 10,000 in all.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// isASLName matches the files searched for in folders: *.asl.json.
+func isASLName(name string) bool {
+	return strings.HasSuffix(name, ".asl.json")
+}
+
+// ASLValidateRun validates every definition under opts.Paths. Files named
+// directly are read whatever their name; folders are searched for
+// *.asl.json files. As in validate, a path that names nothing is a usage
+// error, and a file that cannot be read (a pipe, a link out of its folder)
+// is a finding: an error when it was named, a warning when found in a
+// folder.
+func ASLValidateRun(ctx context.Context, opts *ASLValidateOptions) error {
+	set, err := collectMatching(ctx, opts.Paths, isASLName)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	defer set.Close()
+	if len(set.files) == 0 {
+		return usageErrorf("no *.asl.json file in %s", strings.Join(opts.Paths, ", "))
+	}
+	rep := &ASLReport{Findings: []Finding{}}
+	for _, f := range set.files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var r fileResult
+		data, err := f.read()
+		if err != nil {
+			// Reported beside the other results, as validate does.
+			r.add(unreadableFinding(f, err))
+			if f.explicit {
+				rep.Invalid++
+			}
+		} else {
+			invalid := false
+			for _, af := range asl.Validate(data) {
+				r.add(Finding{File: f.path, Line: af.Line, Column: af.Column, Field: af.Pointer,
+					Severity: string(af.Severity), Message: af.Message, Rule: af.Rule})
+				invalid = invalid || af.Severity == asl.SeverityError
+			}
+			if invalid {
+				rep.Invalid++
+			} else {
+				rep.Valid++
+			}
+		}
+		rep.Files++
+		for _, fd := range r.findings {
+			if fd.Severity == "error" {
+				rep.Errors++
+			} else {
+				rep.Warnings++
+			}
+			if len(rep.Findings) < maxFindings {
+				rep.Findings = append(rep.Findings, fd)
+			} else {
+				rep.Omitted++
+			}
+		}
+		rep.Errors += r.omittedErrors
+		rep.Warnings += r.omittedWarnings
+		rep.Omitted += r.omittedErrors + r.omittedWarnings
+	}
+	if err := writeASLReport(opts, rep); err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		return &ExitError{Code: ExitInvalid}
+	}
+	return nil
+}
+
+func writeASLReport(opts *ASLValidateOptions, rep *ASLReport) error {
+	w := bufio.NewWriter(opts.IO.Out)
+	streams := *opts.IO
+	streams.Out = w
+	if opts.Env("GITHUB_ACTIONS") == "true" {
+		writeAnnotations(&streams, opts.Env, rep.Findings, "stagecrew asl validate")
+	}
+	if opts.Format == "json" {
+		if err := writeJSON(w, rep); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	for _, f := range rep.Findings {
+		writeFinding(w, f)
+	}
+	writeOmitted(w, rep.Omitted)
+	mark := "✓"
+	if rep.Errors > 0 {
+		mark = "✗"
+	}
+	fmt.Fprintf(w, "%s %d %s: %d valid, %d invalid; %d %s, %d %s\n", mark,
+		rep.Files, plural(rep.Files, "definition", "definitions"), rep.Valid, rep.Invalid,
+		rep.Errors, plural(rep.Errors, "error", "errors"), rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+	return w.Flush()
+}
