@@ -14,10 +14,13 @@ const (
 	ModeStepFunctions = "stepfunctions" // start a Step Functions execution
 	ModeECSDeploy     = "ecs-deploy"    // deploy a new task definition to an ECS service
 	ModeECSRunTask    = "ecs-run-task"  // run a one-off ECS task
+	// ModeStepFunctionsDeploy publishes the state machine's definition as a
+	// version and moves the environment's alias to it.
+	ModeStepFunctionsDeploy = "stepfunctions-deploy"
 )
 
 // Modes lists the values of the mode input.
-var Modes = []string{ModeAuto, ModeStepFunctions, ModeECSDeploy, ModeECSRunTask}
+var Modes = []string{ModeAuto, ModeStepFunctions, ModeECSDeploy, ModeECSRunTask, ModeStepFunctionsDeploy}
 
 // Bounds of the inputs that take a number or a duration.
 const (
@@ -34,7 +37,7 @@ const (
 type Inputs struct {
 	// Mode says what the action does; auto picks it from the entity's
 	// annotations.
-	Mode string `json:"mode,omitempty" jsonschema:"title=Mode,default=auto,enum=auto,enum=stepfunctions,enum=ecs-deploy,enum=ecs-run-task" jsonschema_description:"What to run: stepfunctions starts an execution of the entity's state machine, ecs-deploy deploys a new task definition to its ECS service, ecs-run-task runs a one-off task. auto decides from the entity's annotations (a state machine ARN means stepfunctions, an ECS service ARN ecs-deploy)."`
+	Mode string `json:"mode,omitempty" jsonschema:"title=Mode,default=auto,enum=auto,enum=stepfunctions,enum=ecs-deploy,enum=ecs-run-task,enum=stepfunctions-deploy" jsonschema_description:"What to run: stepfunctions starts an execution of the entity's state machine, ecs-deploy deploys a new task definition to its ECS service, ecs-run-task runs a one-off task, stepfunctions-deploy publishes the state machine's definition from the repository as a new version and moves the environment's alias to it. auto decides from the entity's annotations (a state machine ARN means stepfunctions, an ECS service ARN ecs-deploy)."`
 
 	// Entity is a catalog file path or an entity reference.
 	Entity string `json:"entity,omitempty" jsonschema:"title=Entity,default=catalog-info.yaml" jsonschema_description:"The catalog entity to act for: a path to its catalog-info.yaml in the repository, or an entity reference such as component:default/payments-api (read from backstage-url)."`
@@ -89,6 +92,21 @@ type Inputs struct {
 
 	// Redrive redrives the last failed execution instead of starting one.
 	Redrive bool `json:"redrive,omitempty" jsonschema:"title=Redrive,default=false" jsonschema_description:"Redrive the state machine's most recent failed execution from the state that failed, instead of starting a new one."`
+
+	// DefinitionFile is the repository path of the ASL definition to deploy.
+	DefinitionFile string `json:"definition-file,omitempty" jsonschema:"title=Definition file" jsonschema_description:"The repository path of the state machine's ASL definition to deploy (stepfunctions-deploy). By default, the entity's stagecrew.dev/state-machine-definition."`
+
+	// Substitutions are NAME=value lines for the definition's ${Name} placeholders.
+	Substitutions string `json:"substitutions,omitempty" jsonschema:"title=Definition substitutions" jsonschema_description:"Values of the definition's ${Name} placeholders, one NAME=value a line (stepfunctions-deploy). They beat the entity's stagecrew.dev/definition-substitutions and stagecrew.dev/definition-substitutions.<env> annotations; a placeholder without a value fails the step."`
+
+	// Alias is the state machine alias the deploy moves.
+	Alias string `json:"alias,omitempty" jsonschema:"title=Alias,maxLength=80" jsonschema_description:"The state machine alias to move to the new version (stepfunctions-deploy). By default, the entity's stagecrew.dev/state-machine-alias.<env>; without either, the version is published and no alias moves."`
+
+	// CanaryWeight is the percent of the alias's executions the new version takes during the canary.
+	CanaryWeight int `json:"canary-weight,omitempty" jsonschema:"title=Canary weight,minimum=0,maximum=99" jsonschema_description:"Move the alias as a canary (stepfunctions-deploy): this percent of the executions through the alias go to the new version for canary-window; a failed, timed-out or aborted one rolls the alias back, none moves it to 100 percent. 0 (the default) moves the alias at once."`
+
+	// CanaryWindow is how long the canary is watched.
+	CanaryWindow time.Duration `json:"canary-window,omitempty" jsonschema:"title=Canary window" jsonschema_description:"How long the canary is watched before the alias moves to the new version, as a Go duration such as 10m (default 10m)."`
 
 	// GitHubToken is the token for comments and check runs.
 	GitHubToken string `json:"github-token,omitempty" jsonschema:"title=GitHub token,default=${{ github.token }}" jsonschema_description:"The token used to comment on the pull request and create the check run."`

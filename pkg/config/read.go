@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/stagecrew/stagecrew/pkg/annotations"
 )
 
 // InputError is a problem with one input.
@@ -181,6 +183,12 @@ var onlyFor = map[string][]string{
 	"register-only":       {ModeECSDeploy, ModeECSRunTask},
 	"rollback-on-failure": {ModeECSDeploy},
 	"command":             {ModeECSRunTask},
+
+	"definition-file": {ModeStepFunctionsDeploy},
+	"substitutions":   {ModeStepFunctionsDeploy},
+	"alias":           {ModeStepFunctionsDeploy},
+	"canary-weight":   {ModeStepFunctionsDeploy},
+	"canary-window":   {ModeStepFunctionsDeploy},
 }
 
 // set reports, per input of onlyFor, whether in sets it.
@@ -189,6 +197,9 @@ func (in *Inputs) set() map[string]bool {
 		"input": in.Input != "", "input-file": in.InputFile != "", "redrive": in.Redrive,
 		"image": in.Image != "", "container": in.Container != "", "task-definition": in.TaskDefinition != "",
 		"register-only": in.RegisterOnly, "rollback-on-failure": in.RollbackOnFailure, "command": len(in.Command) > 0,
+
+		"definition-file": in.DefinitionFile != "", "substitutions": in.Substitutions != "", "alias": in.Alias != "",
+		"canary-weight": in.CanaryWeight > 0, "canary-window": in.CanaryWindow > 0,
 	}
 }
 
@@ -236,6 +247,19 @@ func (in *Inputs) check(notifySet bool) []error {
 	}
 	if notifySet && in.Notify && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "notify", Reason: "is true but backstage-url is not set"})
+	}
+	if in.Alias != "" {
+		if err := annotations.CheckAliasName(in.Alias); err != nil {
+			errs = append(errs, &InputError{Input: "alias", Reason: err.Error()})
+		}
+	}
+	if in.Substitutions != "" {
+		if _, err := annotations.ParseSubstitutionLines(in.Substitutions); err != nil {
+			errs = append(errs, &InputError{Input: "substitutions", Reason: err.Error()})
+		}
+	}
+	if in.CanaryWindow > 0 && in.CanaryWeight == 0 {
+		errs = append(errs, &InputError{Input: "canary-window", Reason: "is set but canary-weight is not: without a weight the alias moves at once"})
 	}
 	if in.Redrive && in.Input+in.InputFile != "" {
 		errs = append(errs, &InputError{Input: "redrive", Reason: "reruns a failed execution with its own input; input and input-file cannot be used with it"})

@@ -2,14 +2,11 @@ package drift
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -33,15 +30,7 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	m := testenv.StartMoto(t)
-	// With execution on (StartMoto's default), moto 5.2.1 keeps state
-	// machines in its executing backend, which the tagging API's
-	// GetResources does not read: tagged state machines would never be
-	// listed. Drift executes nothing, so execution goes off.
-	resp, err := http.Post(m.URL+"/moto-api/config", "application/json", strings.NewReader(`{"stepfunctions": {"execute_state_machine": false}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	m.ModelStateMachines(t) // drift executes nothing; tagged state machines listed
 	tok := filepath.Join(t.TempDir(), "token")
 	// moto's AssumeRoleWithWebIdentity accepts any token and never checks
 	// the role's trust policy: the web identity path runs for real, the
@@ -54,17 +43,7 @@ func newWorld(t testing.TB) *world {
 
 // in returns the configuration of account in region, for setting up.
 func (w *world) in(t testing.TB, account, region string) aws.Config {
-	t.Helper()
-	cfg := w.m.Config()
-	cfg.Region = region
-	out, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/setup"), RoleSessionName: aws.String("setup")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := out.Credentials
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	return cfg
+	return w.m.InAccount(t, account, region)
 }
 
 // config is Options.Config as the CLI builds it: the role assumed with a

@@ -42,10 +42,13 @@ const (
 	// ActionCredentials hands the role's credentials to later steps of the
 	// job (actions/credentials): whatever those steps do with them.
 	ActionCredentials = "aws:credentials"
+	// ActionDriftRead reads the entity's resources to compare them with
+	// the catalog ('stagecrew drift'): read-only, never a change.
+	ActionDriftRead = "drift:read"
 )
 
 // KnownActions lists the actions a rule may name.
-var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask, ActionCredentials}
+var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask, ActionCredentials, ActionDriftRead}
 
 // Policy is a parsed policy file: per environment, who may act, from where.
 type Policy struct {
