@@ -306,6 +306,28 @@ func motoProjection(t *testing.T, policy json.RawMessage, without []string) stri
 	return string(b)
 }
 
+// withoutStatement is policy less the statement with the Sid.
+func withoutStatement(t *testing.T, policy json.RawMessage, sid string) json.RawMessage {
+	t.Helper()
+	var doc struct {
+		Version   string
+		Statement []map[string]any
+	}
+	if err := json.Unmarshal(policy, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := len(doc.Statement)
+	doc.Statement = slices.DeleteFunc(doc.Statement, func(s map[string]any) bool { return s["Sid"] == sid })
+	if len(doc.Statement) != n-1 {
+		t.Fatalf("the policy has no statement %s:\n%s", sid, policy)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // putMotoPolicy gives role moto's projection of its generated policy, less
 // the actions in without.
 func (e *enforcedEnv) putMotoPolicy(t *testing.T, role string, without []string) {
@@ -515,6 +537,34 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 			}
 			if err == nil || res == nil || res.Status.OK() || denied != nil || motoDenied != c.action || !strings.Contains(res.Failure.Cause, "AccessDenied") {
 				t.Errorf("%s without %s: %v, %+v, moto denied %q, proxy denied %+v\n%s", c.mode, c.action, err, res, motoDenied, denied, log)
+			}
+		}
+	})
+	// Each statement the runs need, taken out of the exact policy, fails
+	// the run that needs it at the IAMProxy (iam-simulate's denial), with
+	// moto's copy of the policy whole: the resource-level layer is not
+	// vacuous either.
+	t.Run("a missing statement is denied", func(t *testing.T) {
+		for i, c := range []struct {
+			role, entity, mode, sid, action string
+			env                             map[string]string
+		}{
+			{"stagecrew-storefront", "storefront", "ecs-deploy", "PassTaskRoles", "iam:PassRole", map[string]string{"INPUT_IMAGE": "registry.example/storefront:3"}},
+			{"stagecrew-storefront", "storefront", "ecs-deploy", "DeployService", "ecs:DescribeServices", map[string]string{"INPUT_IMAGE": "registry.example/storefront:1"}},
+			{"stagecrew-storefront", "storefront", "ecs-run-task", "RunTask", "ecs:RunTask", nil},
+			{"stagecrew-payments", "payments", "stepfunctions", "StartExecution", "states:StartExecution", nil},
+		} {
+			runID := fmt.Sprint(3000 + i)
+			env := map[string]string{"GITHUB_RUN_ID": runID}
+			maps.Copy(env, c.env)
+			e.oidc.SetClaims(map[string]any{"run_id": runID})
+			whole := e.policies[c.role]
+			e.policies[c.role] = withoutStatement(t, whole, c.sid)
+			res, err, calls, log := e.run(t, c.entity, c.mode, c.role, env)
+			e.policies[c.role] = whole
+			_, denied := operations(calls)
+			if err == nil || res == nil || res.Status.OK() || denied == nil || denied.Action != c.action || !strings.Contains(res.Failure.Cause, "AccessDenied") {
+				t.Errorf("%s without statement %s: %v, %+v, denied %+v, want %s denied\n%s", c.mode, c.sid, err, res, denied, c.action, log)
 			}
 		}
 	})

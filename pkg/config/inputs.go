@@ -155,6 +155,11 @@ func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
 	prop("role-arn").Pattern = annotations.PatternRoleARN
 	prop("aws-region").Pattern = annotations.PatternRegion
 	prop("container").Pattern = annotations.PatternContainer
+	prop("definition-file").Pattern = annotations.PatternRepoPath
+	prop("alias").Pattern = annotations.PatternAliasName
+	prop("substitutions").Pattern = `^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$` // no control characters but tab and line breaks
+	cw := prop("canary-window")
+	cw.Type, cw.Pattern = "string", durationPattern // no default: unset means "no canary" (10m once canary-weight is set)
 	prop("backstage-task").Pattern = PatternTaskID
 	prop("backstage-token-secret").Pattern = PatternSecretARN
 
