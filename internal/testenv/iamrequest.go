@@ -26,6 +26,19 @@ type awsCall struct {
 // not of a resource type the action takes is rejected), so a wrong mapping
 // fails a test instead of deciding it.
 func (p *IAMProxy) iamRequests(c awsCall, account string) ([]IAMRequest, error) {
+	reqs, err := p.mapCall(c, account)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reqs {
+		if r.Resource != "*" && !strings.HasPrefix(r.Resource, "arn:") {
+			return nil, fmt.Errorf("%s:%s: the call names no resource for %s (%q)", c.service, c.operation, r.Action, r.Resource)
+		}
+	}
+	return reqs, nil
+}
+
+func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 	str := func(k string) string { s, _ := c.body[k].(string); return s }
 	list := func(k string) []string {
 		var out []string

@@ -190,7 +190,7 @@ func TestEveryInputHasAProblemCase(t *testing.T) {
 		}
 		_, err := Read(action(in))
 		got := inputErrors(t, err)
-		free := slices.Contains([]string{"entity", "audience", "input-file", "image", "task-definition", "github-token", "backstage-token", "backstage-audience", "policy-file", "audit-log"}, name)
+		free := slices.Contains([]string{"entity", "audience", "input-file", "definition-file", "image", "task-definition", "github-token", "backstage-token", "backstage-audience", "policy-file", "audit-log"}, name)
 		named := slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, name+": ") })
 		if free != !named {
 			t.Errorf("input %s: free text %v, problems %q", name, free, got)
