@@ -11,7 +11,7 @@
 #   CI=true          tests that cannot get a real part they need fail instead
 #                    of skipping (set by CI).
 #   NPM_DIRS         npm projects to install, relative to the repo root
-#                    (default: test/npm test/backstage test/github).
+#                    (default: test/npm test/backstage test/github test/iam).
 #   STAGECREW_CACHE  cache root (default: $HOME/.cache/stagecrew).
 set -euo pipefail
 
@@ -34,7 +34,7 @@ done
 printf '  %s, node %s, npm %s\n' "$(go version)" "$(node --version)" "$(npm --version)" >&2
 
 # npm projects that tests use; add yours here (e.g. test/backstage).
-NPM_DIRS=${NPM_DIRS:-test/npm test/backstage test/github}
+NPM_DIRS=${NPM_DIRS:-test/npm test/backstage test/github test/iam}
 for d in $NPM_DIRS; do
   step "npm install $d"
   bash scripts/npm-install.sh "$d"
