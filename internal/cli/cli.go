@@ -73,6 +73,7 @@ type Command struct {
 func Commands() []*Command {
 	return []*Command{
 		validateCommand(),
+		driftCommand(),
 		aslValidateCommand(),
 		templateLintCommand(),
 		schemaCommand(),

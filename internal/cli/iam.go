@@ -32,6 +32,7 @@ type IAMOptions struct {
 
 	// permissions
 	TaskDefinition string // path; stagecrew.dev/task-definition when empty
+	Drift          bool   // the read-only policy of 'stagecrew drift' instead
 }
 
 func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []string) error {
@@ -47,6 +48,7 @@ func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []stri
 		fs.StringVar(&opts.Audience, "audience", iam.DefaultAudience, "the OIDC token's `aud`")
 	} else {
 		fs.StringVar(&opts.TaskDefinition, "task-definition", "", "ECS task definition JSON `file` (default: the entity's stagecrew.dev/task-definition, relative to the entity file's folder or a parent)")
+		fs.BoolVar(&opts.Drift, "drift", false, "print the read-only policy 'stagecrew drift' needs in the environment's account and regions instead")
 	}
 	return func(args []string) error {
 		rest, err := parseFlags(c, streams, fs, args)
@@ -231,6 +233,9 @@ func IAMPermissionsRun(_ context.Context, opts *IAMOptions) error {
 	e, envTargets, targets, err := loadIAMEntity(opts)
 	if err != nil && !errors.Is(err, annotations.ErrNoRole) {
 		return err // the role is not needed to write its permissions
+	}
+	if opts.Drift {
+		return driftPermissionsRun(opts, e, envTargets)
 	}
 	po := iam.PermissionOptions{StateMachine: envTargets.StateMachine, Service: envTargets.Service}
 	if po.StateMachine.IsZero() && po.Service.IsZero() {
