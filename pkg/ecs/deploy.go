@@ -65,6 +65,9 @@ type DeployOptions struct {
 	// KeepRevisions, except those the service's deployments use and the
 	// one it ran before.
 	KeepRevisions int
+	// CodeDeploy shapes the deployment of a service with the CODE_DEPLOY
+	// deployment controller (blue/green).
+	CodeDeploy CodeDeployOptions
 	// Target carries the entity and environment into the result; Kind,
 	// Resource and Name are filled in.
 	Target result.Target
@@ -91,6 +94,10 @@ var ErrOptions = errors.New("invalid options")
 // complete. It returns an error, and possibly a partial result, when it
 // could not do its work (bad options, AWS errors); a deployment that ran and
 // failed is a result with Status Failed and a Failure, and a nil error.
+//
+// A service whose deployment controller is CODE_DEPLOY is deployed blue/green
+// through CodeDeploy instead of UpdateService (see CodeDeployOptions): the
+// result's ID is then the CodeDeploy deployment id.
 func (r *Runner) Deploy(ctx context.Context, o DeployOptions) (*result.Result, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -122,6 +129,10 @@ func (r *Runner) Deploy(ctx context.Context, o DeployOptions) (*result.Result, e
 
 	prev := aws.ToString(svc.TaskDefinition)
 	res.Values[ValuePreviousTaskDefinition] = prev
+	if isCodeDeploy(svc) {
+		return r.deployBlueGreen(ctx, o, svc, td, res)
+	}
+	res.Values[ValueDeploymentController] = string(types.DeploymentControllerTypeEcs)
 	w := newWatch(o.Service, td, prev, svc)
 	if err := r.startDeployment(ctx, o, svc, w, res); err != nil {
 		return res, err

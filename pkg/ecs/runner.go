@@ -21,9 +21,12 @@ import (
 // dependencies; only ECS is required.
 type Runner struct {
 	ECS  API
-	Logs LogsAPI   // CloudWatch Logs, for task log lines; nil streams none
-	Out  io.Writer // progress lines; nil discards them
-	Wait WaitOptions
+	Logs LogsAPI // CloudWatch Logs, for task log lines; nil streams none
+	// CodeDeploy deploys services whose deployment controller is
+	// CODE_DEPLOY (blue/green); nil refuses them.
+	CodeDeploy CodeDeployAPI
+	Out        io.Writer // progress lines; nil discards them
+	Wait       WaitOptions
 	// NoWait returns as soon as the deployment or task is started (or
 	// found), with status result.Running.
 	NoWait bool
