@@ -120,7 +120,7 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 	data, versions := rewriteVersionDirectives(data)
 	data, swapped := hideLegacyBreaks(data)
 
-	d := &decoder{file: file, data: data, maxAlias: opts.MaxAliasNodes, swapped: swapped}
+	d := &decoder{file: file, data: data, maxAlias: opts.MaxAliasNodes, swapped: swapped, indent: -1}
 	if d.maxAlias <= 0 {
 		d.maxAlias = DefaultMaxAliasNodes
 	}
@@ -321,7 +321,7 @@ func DecodeValue(file string, data []byte) (any, error) {
 	}
 	data, versions := rewriteVersionDirectives(data)
 	data, swapped := hideLegacyBreaks(data)
-	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped}
+	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, d.syntaxError(err)
@@ -342,6 +342,10 @@ type decoder struct {
 	prevLine int     // first line of the previous document
 	swapped  bool    // hideLegacyBreaks replaced characters that scalars must get back
 	lines    []int32 // byte offset of each line start, built on first use
+	// indent is the indentation of the innermost block collection being
+	// read (-1 at the top): lines that continue a quoted string or a flow
+	// collection inside it must be indented more.
+	indent int
 }
 
 // document turns one parsed YAML document into a Document, or nil for an
@@ -407,6 +411,13 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.scalar(n)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
+		outer := d.indent
+		defer func() { d.indent = outer }()
+		if n.Style&yaml.FlowStyle == 0 {
+			d.indent = n.Column - 1
+		} else if err := d.flowIndented(n); err != nil {
+			return nil, err
+		}
 		for _, c := range n.Content {
 			v, err := d.value(c, depth+1)
 			if err != nil {
@@ -423,6 +434,13 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 
 func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
+	outer := d.indent
+	defer func() { d.indent = outer }()
+	if n.Style&yaml.FlowStyle == 0 {
+		d.indent = n.Column - 1
+	} else if err := d.flowIndented(n); err != nil {
+		return nil, err
+	}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
@@ -618,6 +636,11 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 		// untagged.
 	}
 	if quoted {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			if err := d.quotedIndented(n); err != nil {
+				return nil, err
+			}
+		}
 		return s, nil
 	}
 	v := d.plain(s)
@@ -629,9 +652,9 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 	return v, nil
 }
 
-// nonSpecificTag reports whether the node's source text starts with the
-// non-specific tag "!" (after an optional anchor).
-func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
+// sourceAt returns the source text from the node's line and column on, or
+// nil when the position is not in the text.
+func (d *decoder) sourceAt(n *yaml.Node) []byte {
 	if d.lines == nil {
 		// Sized exactly, four bytes a line: 8 MiB of short lines is two
 		// million of them.
@@ -643,13 +666,132 @@ func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
 		}
 	}
 	if n.Line < 1 || n.Line > len(d.lines) {
-		return false
+		return nil
 	}
 	text := d.data[d.lines[n.Line-1]:]
 	for col := 1; col < n.Column && len(text) > 0; col++ { // columns count characters
 		_, size := utf8.DecodeRune(text)
 		text = text[size:]
 	}
+	return text
+}
+
+// quotedIndented checks a quoted string that runs over several lines as
+// the npm yaml package does: in a block collection, every line after the
+// first must be indented more than the collection (the Go parser takes
+// less).
+func (d *decoder) quotedIndented(n *yaml.Node) error {
+	if d.indent < 0 || !strings.Contains(n.Value, " ") && !strings.Contains(n.Value, "\n") && n.Value != "" {
+		// A string that spans lines folds its line breaks into spaces
+		// or keeps them as \n: one with neither is on one line.
+		return nil
+	}
+	text := d.sourceAt(n)
+	if len(text) == 0 || (text[0] != '\'' && text[0] != '"') {
+		return nil
+	}
+	q := text[0]
+	line := n.Line
+	for i := 1; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '\\' && q == '"':
+			i++
+		case c == q:
+			if q == '\'' && i+1 < len(text) && text[i+1] == '\'' {
+				i++
+				continue
+			}
+			return nil
+		case c == '\n':
+			line++
+			indent := 0
+			for i+1+indent < len(text) && text[i+1+indent] == ' ' {
+				indent++
+			}
+			rest := text[i+1+indent:]
+			blank := len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r'
+			if !blank && indent <= d.indent {
+				return &DecodeError{Position: Position{File: d.file, Line: line, Column: indent + 1}, Err: ErrSyntax,
+					Msg: fmt.Sprintf("YAML syntax error: the quoted string from line %d goes on at line %d indented %d spaces; it must be indented more than %d (or closed with %c)", n.Line, line, indent, d.indent, q)}
+			}
+		}
+	}
+	return nil
+}
+
+// flowIndented checks a flow collection ([...] or {...}) in a block
+// collection as the npm yaml package does: every line it runs over must
+// be indented more than the block collection.
+func (d *decoder) flowIndented(n *yaml.Node) error {
+	if d.indent < 0 {
+		return nil
+	}
+	text := d.sourceAt(n)
+	if len(text) == 0 || (text[0] != '[' && text[0] != '{') {
+		return nil
+	}
+	depth, line := 0, n.Line
+	var quote byte
+	atStart := true // where a node can start, so a quote opens a string
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		wasStart := atStart
+		atStart = c == ' ' && wasStart || c == '\t' && wasStart || c == '\n' || c == ',' || c == '[' || c == '{' || c == ':' || c == '?'
+		switch {
+		case quote != 0:
+			atStart = false
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				if quote == '\'' && i+1 < len(text) && text[i+1] == '\'' {
+					i++
+					continue
+				}
+				quote = 0
+			}
+			if c != '\n' {
+				continue
+			}
+		case (c == '\'' || c == '"') && wasStart:
+			quote = c
+			continue
+		case c == '[' || c == '{':
+			depth++
+			continue
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return nil
+			}
+			continue
+		case c == '#' && i > 0 && (text[i-1] == ' ' || text[i-1] == '\t'):
+			for i+1 < len(text) && text[i+1] != '\n' {
+				i++
+			}
+			continue
+		}
+		if c != '\n' {
+			continue
+		}
+		line++
+		indent := 0
+		for i+1+indent < len(text) && text[i+1+indent] == ' ' {
+			indent++
+		}
+		rest := text[i+1+indent:]
+		blank := len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == '#'
+		if !blank && indent <= d.indent {
+			return &DecodeError{Position: Position{File: d.file, Line: line, Column: indent + 1}, Err: ErrSyntax,
+				Msg: fmt.Sprintf("YAML syntax error: the flow collection from line %d goes on at line %d indented %d spaces; it must be indented more than %d (or closed)", n.Line, line, indent, d.indent)}
+		}
+	}
+	return nil
+}
+
+// nonSpecificTag reports whether the node's source text starts with the
+// non-specific tag "!" (after an optional anchor).
+func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
+	text := d.sourceAt(n)
 	if len(text) > 0 && text[0] == '&' {
 		end := bytes.IndexAny(text, " \t\n")
 		if end < 0 {

@@ -38,8 +38,8 @@ func isValidURL(s string) bool {
 	case "file":
 		if strings.HasPrefix(rest, "//") || strings.HasPrefix(rest, `\\`) || strings.HasPrefix(rest, `/\`) || strings.HasPrefix(rest, `\/`) {
 			host := cutAuthority(rest[2:], true)
-			if host == "" {
-				return true
+			if host == "" || isWindowsDriveLetter(host) {
+				return true // "file://c:/x": the drive letter starts the path
 			}
 			return validHost(host, true, true)
 		}
@@ -50,6 +50,10 @@ func isValidURL(s string) bool {
 		}
 		return validAuthority(cutAuthority(rest[2:], false), false)
 	}
+}
+
+func isWindowsDriveLetter(s string) bool {
+	return len(s) == 2 && isASCIIAlpha(s[0]) && (s[1] == ':' || s[1] == '|')
 }
 
 func isASCIIAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
@@ -70,10 +74,13 @@ func cutAuthority(s string, special bool) string {
 }
 
 func validAuthority(auth string, special bool) bool {
+	hadAt := false
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		auth = auth[at+1:]
+		hadAt = true
 	}
 	host, port := auth, ""
+	hadPort := false
 	// The port follows the last ':' that is outside brackets.
 	inBracket := false
 	for i := 0; i < len(auth); i++ {
@@ -85,6 +92,7 @@ func validAuthority(auth string, special bool) bool {
 		case ':':
 			if !inBracket {
 				host, port = auth[:i], auth[i+1:]
+				hadPort = true
 				i = len(auth)
 			}
 		}
@@ -104,7 +112,9 @@ func validAuthority(auth string, special bool) bool {
 		}
 	}
 	if host == "" {
-		return !special
+		// An empty host is a failure before a port or after credentials,
+		// and for special schemes always.
+		return !special && !hadPort && !hadAt
 	}
 	return validHost(host, special, false)
 }

@@ -29,6 +29,13 @@ func domainToASCII(host string) (string, bool) {
 	if plainASCIIHost(host) {
 		return strings.ToLower(host), true
 	}
+	// A punycode label with no encoded part ("xn--abc-") decodes to
+	// ASCII, which Node takes as it is and x/net/idna refuses when the
+	// result starts with xn-- again: check a stand-in label instead.
+	host, ok := asciiPunycodeLabels(host)
+	if !ok {
+		return "", false
+	}
 	ascii, err := whatwgIDNA.ToASCII(host)
 	if err != nil {
 		return "", false
@@ -63,39 +70,88 @@ func plainASCIIHost(host string) bool {
 	return true
 }
 
-// rtlLabelOK is the bidi rule (RFC 5893 rules 2 to 4) for a label that
-// starts with a right-to-left character; Node checks no other label.
+// rtlLabelOK is the bidi check of Node's URL parser (ada's), which is
+// not quite RFC 5893's; measured against Node 20 label by label:
+//   - a label whose first character is R, AL or AN is right-to-left: all
+//     its characters must be R, AL, AN, EN, ES, CS, ET, ON, BN or NSM, and
+//     its last character other than NSM must be R, AL, EN or AN;
+//   - in any other label, the characters before the last one other than
+//     NSM must be L, EN, ES, CS, ET, ON, BN or NSM (the last one is not
+//     checked: "aא" passes, "aאa" does not);
+//   - no label holds both EN and AN.
 func rtlLabelOK(label string) bool {
-	first := true
-	var last bidi.Class
-	hasEN, hasAN := false, false
+	var classes []bidi.Class
 	for _, r := range label {
 		p, _ := bidi.LookupRune(r)
-		c := p.Class()
-		if first {
-			if c != bidi.R && c != bidi.AL {
-				return true
-			}
-			first = false
-		}
-		switch c {
-		case bidi.R, bidi.AL, bidi.ES, bidi.CS, bidi.ET, bidi.ON, bidi.BN:
-		case bidi.EN:
-			hasEN = true
-		case bidi.AN:
-			hasAN = true
-		case bidi.NSM:
-			continue
-		default:
-			return false
-		}
-		last = c
+		classes = append(classes, p.Class())
 	}
-	if first {
+	if len(classes) == 0 {
 		return true
+	}
+	last := len(classes) - 1
+	for last > 0 && classes[last] == bidi.NSM {
+		last--
+	}
+	hasEN, hasAN := false, false
+	for _, c := range classes {
+		hasEN = hasEN || c == bidi.EN
+		hasAN = hasAN || c == bidi.AN
 	}
 	if hasEN && hasAN {
 		return false
 	}
-	return last == bidi.R || last == bidi.AL || last == bidi.EN || last == bidi.AN
+	switch classes[0] {
+	case bidi.R, bidi.AL, bidi.AN:
+		for _, c := range classes {
+			switch c {
+			case bidi.R, bidi.AL, bidi.AN, bidi.EN, bidi.ES, bidi.CS, bidi.ET, bidi.ON, bidi.BN, bidi.NSM:
+			default:
+				return false
+			}
+		}
+		switch classes[last] {
+		case bidi.R, bidi.AL, bidi.EN, bidi.AN:
+			return true
+		}
+		return false
+	}
+	for _, c := range classes[:last] {
+		switch c {
+		case bidi.L, bidi.EN, bidi.ES, bidi.CS, bidi.ET, bidi.ON, bidi.BN, bidi.NSM:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// asciiPunycodeLabels replaces each punycode label that has no encoded
+// part by a stand-in; it returns false for a punycode label that is not
+// ASCII, which Node refuses (after dropping the characters IDNA maps to
+// nothing, such as the soft hyphen).
+func asciiPunycodeLabels(host string) (string, bool) {
+	if !strings.Contains(strings.ToLower(host), "xn--") {
+		return host, true
+	}
+	host = strings.Map(func(r rune) rune {
+		switch {
+		case r == 0xad, r == 0x34f, r >= 0x180b && r <= 0x180d, r == 0x200b, r == 0x2060, r >= 0xfe00 && r <= 0xfe0f, r == 0xfeff:
+			return -1
+		}
+		return r
+	}, host)
+	labels := strings.Split(host, ".")
+	for i, l := range labels {
+		if len(l) >= 4 && strings.EqualFold(l[:4], "xn--") {
+			for j := 0; j < len(l); j++ {
+				if l[j] >= 0x80 {
+					return "", false
+				}
+			}
+		}
+		if len(l) > 5 && strings.EqualFold(l[:4], "xn--") && l[len(l)-1] == '-' && plainASCIIHost(strings.ReplaceAll(l[4:], "xn--", "x")) {
+			labels[i] = "a"
+		}
+	}
+	return strings.Join(labels, "."), true
 }
