@@ -198,4 +198,3 @@ func jsonShape(v any) any {
 	}
 	return v
 }
-
