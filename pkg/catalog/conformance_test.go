@@ -153,6 +153,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", catalog.DecodeOptions{}, catalog.ErrNotMapping, 1, false},
 		{"scalar document", "hello\n", catalog.DecodeOptions{}, catalog.ErrNotMapping, 1, false},
 		{"unknown anchor", "a: *nope\n", catalog.DecodeOptions{}, catalog.ErrSyntax, 1, true},
+		{"line 1 mapping", "a: b: c\n", catalog.DecodeOptions{}, catalog.ErrSyntax, 1, true},
+		{"line 1 token", "@a\n", catalog.DecodeOptions{}, catalog.ErrSyntax, 1, true},
+		{"line 1 tab", "\ta: b\n", catalog.DecodeOptions{}, catalog.ErrSyntax, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -983,7 +983,10 @@ func (d *decoder) syntaxError(err error) error {
 		}
 		msg = fmt.Sprintf("alias *%s refers to no anchor (&%s) defined before it", m[1], m[1])
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		// yaml.v3 leaves out the line when it is the first (its marks
+		// count from 0 and 0 is taken to mean none).
 		msg = msg[6:]
+		pos.Line = 1
 	}
 	return &DecodeError{Position: pos, Err: ErrSyntax, Msg: "YAML syntax error: " + msg}
 }
