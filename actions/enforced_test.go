@@ -22,6 +22,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	rgt "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -30,6 +31,9 @@ import (
 	"github.com/stagecrew/stagecrew/actions"
 	"github.com/stagecrew/stagecrew/internal/cli"
 	"github.com/stagecrew/stagecrew/internal/testenv"
+	"github.com/stagecrew/stagecrew/pkg/annotations"
+	pkgecs "github.com/stagecrew/stagecrew/pkg/ecs"
+	"github.com/stagecrew/stagecrew/pkg/iam"
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
@@ -244,6 +248,10 @@ func (e *enforcedEnv) setUpAWS(t *testing.T) {
 			NetworkConfiguration: network}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := client.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:123456789012:service/prod/" + family),
+			Tags: []ecstypes.Tag{{Key: aws.String("app"), Value: aws.String(family)}, {Key: aws.String("stage"), Value: aws.String("production")}}}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := cloudwatchlogs.NewFromConfig(e.admin).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/" + family)}); err != nil {
 			t.Fatal(err)
 		}
@@ -294,6 +302,13 @@ func motoProjection(t *testing.T, policy json.RawMessage, without []string) stri
 		actions = slices.DeleteFunc(actions, func(a string) bool { return slices.Contains(without, a) })
 		if len(actions) == 0 {
 			continue
+		}
+		// moto names the Tagging API's actions after its signing name
+		// ("tagging:GetResources"), IAM after its prefix ("tag:").
+		for i, a := range actions {
+			if rest, ok := strings.CutPrefix(a, "tag:"); ok {
+				actions[i] = "tagging:" + rest
+			}
 		}
 		s["Action"], s["Resource"] = actions, "*"
 		kept = append(kept, s)
@@ -568,8 +583,85 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 			}
 		}
 	})
+	t.Run("tag lookup", e.tagLookup)
 	t.Run("moto checks actions, not resources", e.motoChecks)
 	t.Logf("total: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// tagLookup finds storefront's service by its tags (pkg/ecs's
+// FindServiceByTags, the awslabs plugin's aws.amazon.com/amazon-ecs-service-tags)
+// under the policy pkg/iam generates for it. Neither the action nor
+// `stagecrew iam permissions` wires tag lookup yet, so this runs the
+// library entry point under iam.Permissions with DeployOptions.FindByTags;
+// without it, the lookup is denied by both layers.
+func (e *enforcedEnv) tagLookup(t *testing.T) {
+	ctx := context.Background()
+	td, err := iam.ParseTaskDefinition([]byte(enforcedTaskDef("storefront")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := annotations.ParseServiceARN("arn:aws:ecs:us-east-1:123456789012:service/prod/storefront")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := func(findByTags bool) json.RawMessage {
+		doc, err := iam.Permissions(iam.PermissionOptions{Service: svc, TaskDefinition: td, Deploy: iam.DeployOptions{FindByTags: findByTags}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := doc.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const role = "stagecrew-storefront"
+	whole := e.policies[role]
+	defer func() { e.policies[role] = whole; e.putMotoPolicy(t, role, nil) }()
+	for _, c := range []struct {
+		name                      string
+		motoHas, proxyHas, wantOK bool
+	}{
+		{"with FindServiceByTags", true, true, true},
+		{"moto's copy without it", false, true, false},
+		{"the exact policy without it", true, false, false},
+	} {
+		e.policies[role] = policy(c.motoHas)
+		e.putMotoPolicy(t, role, nil)
+		cfg := e.assume(t, role, policy(c.proxyHas))
+		found, err := pkgecs.FindServiceByTags(ctx, rgt.NewFromConfig(cfg), map[string]string{"app": "storefront", "stage": "production"})
+		calls := e.proxy.Calls()
+		e.proxy.Enforce("", "", nil)
+		e.moto.RelaxIAM(t)
+		_, denied := operations(calls)
+		switch {
+		case c.wantOK && (err != nil || found != svc || denied != nil):
+			t.Errorf("%s: %v, %v, denied %+v", c.name, found, err, denied)
+		case !c.wantOK && (err == nil || !isAccessDenied(err)):
+			t.Errorf("%s: found %v, err %v; want AccessDenied", c.name, found, err)
+		case !c.wantOK && c.motoHas == (denied == nil):
+			t.Errorf("%s: denied by the proxy: %+v; want the denial from %s", c.name, denied, map[bool]string{true: "the proxy", false: "moto"}[c.motoHas])
+		}
+	}
+}
+
+// assume returns credentials of role from moto's STS (the one free call),
+// sent through the proxy, which enforces policy; moto enforces its copy.
+// The caller relaxes both.
+func (e *enforcedEnv) assume(t *testing.T, role string, policy json.RawMessage) aws.Config {
+	t.Helper()
+	e.moto.EnforceIAM(t, 1)
+	out, err := sts.NewFromConfig(e.moto.Config()).AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/" + role), RoleSessionName: aws.String("octocat"), WebIdentityToken: aws.String(e.oidc.Mint("sts.amazonaws.com"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.moto.Config()
+	cfg.BaseEndpoint = aws.String(e.proxy.URL)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+	e.proxy.Calls()
+	e.proxy.Enforce(aws.ToString(out.AssumedRoleUser.Arn), enforcedAccount, map[string]json.RawMessage{"stagecrew": policy})
+	return cfg
 }
 
 // motoChecks records, for the services the issue names, that moto 5.2.1
