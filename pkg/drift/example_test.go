@@ -71,7 +71,9 @@ func ExampleScan() {
 		Config: func(ctx context.Context, role annotations.RoleARN, region string) (aws.Config, error) {
 			return aws.Config{Region: region}, nil
 		},
-		Clients: func(aws.Config) drift.Clients { return drift.Clients{ECS: account{}, SFN: account{}, Tagging: account{}} },
+		Clients: func(aws.Config) drift.Clients {
+			return drift.Clients{ECS: account{}, SFN: account{}, Tagging: account{}}
+		},
 	})
 	if err != nil {
 		fmt.Println(err)
