@@ -78,6 +78,67 @@ type Inputs struct {
 	// RollbackOnFailure redeploys the previous task definition after a failed deployment.
 	RollbackOnFailure bool `json:"rollback-on-failure,omitempty" jsonschema:"title=Roll back on failure,default=false" jsonschema_description:"When an ECS deployment fails, deploy the task definition the service ran before."`
 
+	// Images sets the images of several containers.
+	Images string `json:"images,omitempty" jsonschema:"title=Images" jsonschema_description:"The images of several containers of the task definition, one container=image per line, such as web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:... A container the task definition lacks is an error listing the real ones. With image and container, the same container cannot be named in both."`
+
+	// EnvironmentVariables sets environment variables per container (the
+	// environment input names the stagecrew environment).
+	EnvironmentVariables string `json:"environment-variables,omitempty" jsonschema:"title=Environment variables" jsonschema_description:"Environment variables of the task definition's containers: lines of container.NAME=value, or YAML mapping each container to its variables (web: {LOG_LEVEL: debug}). Variables of the same name are replaced, the others kept."`
+
+	// Secrets sets secrets (valueFrom) per container.
+	Secrets string `json:"secrets,omitempty" jsonschema:"title=Secrets" jsonschema_description:"Secrets of the task definition's containers, as environment variables ECS fills from Secrets Manager or SSM Parameter Store: lines of container.NAME=ARN, or YAML mapping each container to its secrets. Each value is the full ARN of a secret (arn:aws:secretsmanager:...:secret:NAME, optionally with :json-key:version-stage:version-id) or of a parameter (arn:aws:ssm:...:parameter/NAME), in the account of the environment's role. The task execution role needs read access to them (stagecrew iam permissions lists it)."`
+
+	// TaskRoleARN sets the task role of the new revision.
+	TaskRoleARN string `json:"task-role-arn,omitempty" jsonschema:"title=Task role ARN" jsonschema_description:"The IAM role the task's containers run with, set on the new task definition revision. It must be in the account of the environment's role."`
+
+	// ExecutionRoleARN sets the task execution role of the new revision.
+	ExecutionRoleARN string `json:"execution-role-arn,omitempty" jsonschema:"title=Execution role ARN" jsonschema_description:"The IAM role ECS uses to pull the image, write logs and read secrets, set on the new task definition revision. It must be in the account of the environment's role."`
+
+	// DesiredCount sets the service's desired count.
+	DesiredCount string `json:"desired-count,omitempty" jsonschema:"title=Desired count" jsonschema_description:"The number of tasks the service runs after the deployment. By default the service keeps its count."`
+
+	// ForceNewDeployment starts a deployment even when nothing changed.
+	ForceNewDeployment bool `json:"force-new-deployment,omitempty" jsonschema:"title=Force new deployment,default=false" jsonschema_description:"Start a new deployment even when the service already runs the task definition (to pull a moved image tag, or replace every task)."`
+
+	// Tags are set on the new task definition revision and the one-off task.
+	Tags string `json:"tags,omitempty" jsonschema:"title=Tags" jsonschema_description:"Tags for the new task definition revision (ecs-deploy) or the one-off task (ecs-run-task): key=value pairs separated by commas or new lines."`
+
+	// PropagateTags says where a service's or task's tags come from.
+	PropagateTags string `json:"propagate-tags,omitempty" jsonschema:"title=Propagate tags,enum=SERVICE,enum=TASK_DEFINITION,enum=NONE" jsonschema_description:"Copy the tags of the service (SERVICE, ecs-deploy only) or of the task definition (TASK_DEFINITION) to the tasks; NONE stops copying. By default the service's setting is kept."`
+
+	// EnableECSManagedTags turns on ECS managed tags.
+	EnableECSManagedTags bool `json:"enable-ecs-managed-tags,omitempty" jsonschema:"title=Enable ECS managed tags,default=false" jsonschema_description:"Turn on Amazon ECS managed tags (aws:ecs:clusterName, aws:ecs:serviceName) for the service's tasks or the one-off task. false leaves the service's setting as it is."`
+
+	// Subnets override the one-off task's subnets.
+	Subnets string `json:"subnets,omitempty" jsonschema:"title=Subnets" jsonschema_description:"Subnet IDs for the one-off task (awsvpc), separated by commas or new lines. By default the service's."`
+
+	// SecurityGroups override the one-off task's security groups.
+	SecurityGroups string `json:"security-groups,omitempty" jsonschema:"title=Security groups" jsonschema_description:"Security group IDs for the one-off task (awsvpc), separated by commas or new lines. By default the service's."`
+
+	// AssignPublicIP overrides the one-off task's public IP setting.
+	AssignPublicIP string `json:"assign-public-ip,omitempty" jsonschema:"title=Assign public IP,enum=ENABLED,enum=DISABLED" jsonschema_description:"Whether the one-off task's network interface gets a public IP (awsvpc). By default the service's setting."`
+
+	// LaunchType overrides the one-off task's launch type.
+	LaunchType string `json:"launch-type,omitempty" jsonschema:"title=Launch type,enum=EC2,enum=FARGATE,enum=EXTERNAL" jsonschema_description:"The launch type of the one-off task, instead of the service's launch type or capacity provider strategy. Not with capacity-provider-strategy."`
+
+	// CapacityProviderStrategy overrides the one-off task's capacity providers.
+	CapacityProviderStrategy string `json:"capacity-provider-strategy,omitempty" jsonschema:"title=Capacity provider strategy" jsonschema_description:"The capacity provider strategy of the one-off task, as a JSON array such as [{\"capacityProvider\": \"FARGATE_SPOT\", \"weight\": 1}], instead of the service's. Not with launch-type."`
+
+	// KeepRevisions deregisters older revisions of the family.
+	KeepRevisions int `json:"keep-revisions,omitempty" jsonschema:"title=Keep revisions,minimum=1,maximum=1000" jsonschema_description:"After a successful deployment, deregister the ACTIVE revisions of the task definition family older than the newest N, never one the service's deployments use or the one it ran before. By default none are deregistered."`
+
+	// CodeDeployApplication names the CodeDeploy application of a blue/green service.
+	CodeDeployApplication string `json:"codedeploy-application,omitempty" jsonschema:"title=CodeDeploy application,maxLength=100" jsonschema_description:"The CodeDeploy application of a service with the CODE_DEPLOY deployment controller (blue/green). By default AppECS-CLUSTER-SERVICE, the name the ECS console gives it."`
+
+	// CodeDeployDeploymentGroup names the CodeDeploy deployment group.
+	CodeDeployDeploymentGroup string `json:"codedeploy-deployment-group,omitempty" jsonschema:"title=CodeDeploy deployment group,maxLength=100" jsonschema_description:"The CodeDeploy deployment group of a blue/green service. By default DgpECS-CLUSTER-SERVICE, the name the ECS console gives it."`
+
+	// CodeDeployAppSpec is a repository path of an AppSpec file.
+	CodeDeployAppSpec string `json:"codedeploy-appspec,omitempty" jsonschema:"title=CodeDeploy AppSpec" jsonschema_description:"An AppSpec file (YAML or JSON) in the repository for a blue/green deployment, for its lifecycle hooks; its TaskDefinition is set to the new revision. By default the AppSpec is built from the service's load balancer container name and port."`
+
+	// CodeDeployConfig names the deployment configuration.
+	CodeDeployConfig string `json:"codedeploy-config,omitempty" jsonschema:"title=CodeDeploy deployment configuration,maxLength=100" jsonschema_description:"The CodeDeploy deployment configuration of a blue/green deployment, such as CodeDeployDefault.ECSCanary10Percent5Minutes. By default the deployment group's."`
+
 	// Command overrides the container's command of a one-off task.
 	Command []string `json:"command,omitempty" jsonschema:"title=Command" jsonschema_description:"The command of the one-off task, overriding the container's, as a JSON array of strings such as [\"bin/migrate\", \"--up\"]."`
 
@@ -162,6 +223,15 @@ func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
 	cw.Type, cw.Pattern = "string", durationPattern // no default: unset means "no canary" (10m once canary-weight is set)
 	prop("backstage-task").Pattern = PatternTaskID
 	prop("backstage-token-secret").Pattern = PatternSecretARN
+	prop("task-role-arn").Pattern = annotations.PatternRoleARN
+	prop("execution-role-arn").Pattern = annotations.PatternRoleARN
+	prop("desired-count").Pattern = `^[0-9]{1,5}$`
+	for _, name := range []string{"images", "environment-variables", "secrets", "tags", "subnets", "security-groups", "capacity-provider-strategy", "codedeploy-appspec"} {
+		prop(name).Pattern = PatternText
+	}
+	for _, name := range []string{"codedeploy-application", "codedeploy-deployment-group", "codedeploy-config"} {
+		prop(name).Pattern = PatternCodeDeployName
+	}
 
 	cmd := prop("command")
 	cmd.Type, cmd.Items, cmd.ContentMediaType = "string", nil, "application/json"
@@ -171,6 +241,14 @@ func (Inputs) JSONSchemaExtend(s *jsonschema.Schema) {
 	to := prop("timeout")
 	to.Type, to.Default, to.Pattern = "string", "30m", durationPattern
 }
+
+// PatternText matches text without control characters other than tab and
+// new lines (the multi-line inputs; their own parsers check the rest).
+const PatternText = `^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$`
+
+// PatternCodeDeployName matches the name of a CodeDeploy application,
+// deployment group or deployment configuration.
+const PatternCodeDeployName = `^[A-Za-z0-9_.+@-]{1,100}$`
 
 // PatternTaskID matches a scaffolder task id (Backstage makes UUIDs).
 const PatternTaskID = `^[A-Za-z0-9][-A-Za-z0-9_.]*$`

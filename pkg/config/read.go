@@ -156,6 +156,14 @@ func formatName(input string) string {
 		return "a scaffolder task id (letters, digits and [-_.])"
 	case "backstage-token-secret":
 		return "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+	case "task-role-arn", "execution-role-arn":
+		return "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
+	case "images", "environment-variables", "secrets", "tags", "subnets", "security-groups", "capacity-provider-strategy", "codedeploy-appspec":
+		return "text without control characters"
+	case "codedeploy-application", "codedeploy-deployment-group", "codedeploy-config":
+		return "a CodeDeploy name (1-100 letters, digits and _.+@-)"
+	case "desired-count":
+		return "a whole number of tasks (0 to 99999)"
 	}
 	return "in the expected format"
 }
@@ -189,6 +197,27 @@ var onlyFor = map[string][]string{
 	"alias":           {ModeStepFunctionsDeploy},
 	"canary-weight":   {ModeStepFunctionsDeploy},
 	"canary-window":   {ModeStepFunctionsDeploy},
+
+	"images":                      {ModeECSDeploy},
+	"environment-variables":       {ModeECSDeploy},
+	"secrets":                     {ModeECSDeploy},
+	"task-role-arn":               {ModeECSDeploy},
+	"execution-role-arn":          {ModeECSDeploy},
+	"desired-count":               {ModeECSDeploy},
+	"force-new-deployment":        {ModeECSDeploy},
+	"keep-revisions":              {ModeECSDeploy},
+	"codedeploy-application":      {ModeECSDeploy},
+	"codedeploy-deployment-group": {ModeECSDeploy},
+	"codedeploy-appspec":          {ModeECSDeploy},
+	"codedeploy-config":           {ModeECSDeploy},
+	"tags":                        {ModeECSDeploy, ModeECSRunTask},
+	"propagate-tags":              {ModeECSDeploy, ModeECSRunTask},
+	"enable-ecs-managed-tags":     {ModeECSDeploy, ModeECSRunTask},
+	"subnets":                     {ModeECSRunTask},
+	"security-groups":             {ModeECSRunTask},
+	"assign-public-ip":            {ModeECSRunTask},
+	"launch-type":                 {ModeECSRunTask},
+	"capacity-provider-strategy":  {ModeECSRunTask},
 }
 
 // set reports, per input of onlyFor, whether in sets it.
@@ -200,6 +229,15 @@ func (in *Inputs) set() map[string]bool {
 
 		"definition-file": in.DefinitionFile != "", "substitutions": in.Substitutions != "", "alias": in.Alias != "",
 		"canary-weight": in.CanaryWeight > 0, "canary-window": in.CanaryWindow > 0,
+
+		"images": in.Images != "", "environment-variables": in.EnvironmentVariables != "", "secrets": in.Secrets != "",
+		"task-role-arn": in.TaskRoleARN != "", "execution-role-arn": in.ExecutionRoleARN != "",
+		"desired-count": in.DesiredCount != "", "force-new-deployment": in.ForceNewDeployment, "keep-revisions": in.KeepRevisions > 0,
+		"codedeploy-application": in.CodeDeployApplication != "", "codedeploy-deployment-group": in.CodeDeployDeploymentGroup != "",
+		"codedeploy-appspec": in.CodeDeployAppSpec != "", "codedeploy-config": in.CodeDeployConfig != "",
+		"tags": in.Tags != "", "propagate-tags": in.PropagateTags != "", "enable-ecs-managed-tags": in.EnableECSManagedTags,
+		"subnets": in.Subnets != "", "security-groups": in.SecurityGroups != "", "assign-public-ip": in.AssignPublicIP != "",
+		"launch-type": in.LaunchType != "", "capacity-provider-strategy": in.CapacityProviderStrategy != "",
 	}
 }
 
@@ -247,6 +285,9 @@ func (in *Inputs) check(notifySet bool) []error {
 	}
 	if notifySet && in.Notify && in.BackstageURL == "" {
 		errs = append(errs, &InputError{Input: "notify", Reason: "is true but backstage-url is not set"})
+	}
+	if in.LaunchType != "" && in.CapacityProviderStrategy != "" {
+		errs = append(errs, &InputError{Input: "capacity-provider-strategy", Reason: "cannot be used with launch-type; give one of them"})
 	}
 	if in.Alias != "" {
 		if err := annotations.CheckAliasName(in.Alias); err != nil {
