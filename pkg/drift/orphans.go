@@ -27,6 +27,9 @@ func (s *scanner) orphans(ctx context.Context, sc *scopeData) {
 			s.ownership(arn, tags, claimers)
 			continue
 		}
+		if s.p.reserved[arn] {
+			continue // its entity was not checked: Options.Allow refused
+		}
 		if tags[TagEntity] != "" || s.ownershipTag(tags) != "" {
 			candidates = append(candidates, arn)
 		}

@@ -51,6 +51,10 @@ type plan struct {
 	roles    map[string]annotations.RoleARN
 	checked  int
 	tagKeys  map[string]bool // tag keys of every tags annotation: ownership keys
+	// reserved holds the ARNs of entity environments Options.Allow
+	// refused: not checked, and not orphans either.
+	reserved map[string]bool
+	allow    func(e *catalog.Entity, env string) error
 }
 
 func hasAWS(t *annotations.Targets) bool {
@@ -67,9 +71,9 @@ func hasAWS(t *annotations.Targets) bool {
 
 // newPlan reads the entities' annotations. Entities whose annotations do
 // not read are left out: 'stagecrew validate' reports them.
-func newPlan(entities []*catalog.Entity, defaultRegions []string) *plan {
+func newPlan(entities []*catalog.Entity, defaultRegions []string, allow func(e *catalog.Entity, env string) error) *plan {
 	p := &plan{byKey: map[string]*entityInfo{}, scopes: map[scopeKey]string{}, groups: map[groupKey][]*target{},
-		roles: map[string]annotations.RoleARN{}, tagKeys: map[string]bool{}}
+		roles: map[string]annotations.RoleARN{}, tagKeys: map[string]bool{}, reserved: map[string]bool{}, allow: allow}
 	for _, e := range entities {
 		ref := e.Ref()
 		info := &entityInfo{e: e, ref: ref, key: ref.Key()}
@@ -141,6 +145,18 @@ func (p *plan) addTarget(info *entityInfo, env string, defaultRegions []string) 
 	}
 	if tg.sm.IsZero() && tg.svc.IsZero() && len(t.ServiceTags) == 0 && len(t.StateMachineTags) == 0 {
 		return
+	}
+	if p.allow != nil {
+		if err := p.allow(info.e, env); err != nil {
+			p.skipped = append(p.skipped, Skipped{Entity: info.ref.String(), Environment: env, Reason: err.Error()})
+			if !tg.sm.IsZero() {
+				p.reserved[tg.sm.Unqualified().String()] = true
+			}
+			if !tg.svc.IsZero() {
+				p.reserved[tg.svc.String()] = true
+			}
+			return
+		}
 	}
 	role := res.Role.String()
 	p.roles[role] = res.Role

@@ -53,6 +53,12 @@ type Options struct {
 	Clock                   poll.Clock     // default poll.RealClock
 	Rand                    func() float64 // jitter; default math/rand/v2
 	Logger                  *slog.Logger   // default: discard
+
+	// Allow, when set, is asked before an entity environment is checked
+	// (a policy decision on the action drift:read); an error skips it
+	// (Report.Skipped gives the reason) and its resources are not
+	// reported as orphans.
+	Allow func(e *catalog.Entity, env string) error
 }
 
 func (o Options) withDefaults() Options {
@@ -133,7 +139,7 @@ func Scan(ctx context.Context, o Options) (*Report, error) {
 		return nil, ErrNoConfig
 	}
 	o = o.withDefaults()
-	s := &scanner{o: o, p: newPlan(o.Entities, o.Regions), scopes: map[scopeKey]*scopeData{},
+	s := &scanner{o: o, p: newPlan(o.Entities, o.Regions, o.Allow), scopes: map[scopeKey]*scopeData{},
 		clients: map[groupKey]*clientsOnce{}, phantoms: map[string][]phantom{}}
 	s.call = caller{o: &s.o, count: &s.count}
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stagecrew/stagecrew/internal/testenv"
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/policy"
 	"github.com/stagecrew/stagecrew/pkg/poll"
 )
@@ -164,6 +165,43 @@ func TestScan(t *testing.T) {
 	t.Run("accounts and regions", func(t *testing.T) { testScanAccountsAndRegions(t, w) })
 	t.Run("throttled", func(t *testing.T) { testScanThrottled(t, w) })
 	t.Run("scope error", func(t *testing.T) { testScanScopeError(t, w) })
+	t.Run("allow", func(t *testing.T) { testScanAllow(t, w) })
+}
+
+// Entity environments Allow refuses are skipped with its reason, and
+// their accounts are not scanned for them.
+func testScanAllow(t *testing.T, w *world) {
+	dir := writeRepo(t, catalogFiles())
+	cat, err := policy.LoadLocalCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Scan(context.Background(), Options{Entities: cat.Entities(), Config: w.config(w.m.URL), ReadFile: repoReader(dir),
+		Allow: func(e *catalog.Entity, env string) error {
+			if env == "production" {
+				return fmt.Errorf("denied: not in production")
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := keys(rep)
+	want := []key{
+		{KindPhantom, "component:default/billing", "", "billing"},
+		{KindPhantom, "component:default/ledger", "staging", "ledger"},
+		{KindOrphan, "component:default/ledger", "", "ledger-v2"},
+		{KindPhantom, "component:default/search", "staging", ""},
+		{KindOrphan, "", "", "reports"},
+	}
+	sortKeys(got)
+	sortKeys(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n got %v\nwant %v", got, want)
+	}
+	if len(rep.Skipped) != 2 || rep.Skipped[0].Environment != "production" || rep.Skipped[0].Reason != "denied: not in production" || rep.Scopes != 1 {
+		t.Errorf("skipped %+v, scopes %d", rep.Skipped, rep.Scopes)
+	}
 }
 
 func testScanAccountsAndRegions(t *testing.T, w *world) {
