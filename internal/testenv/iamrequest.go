@@ -13,6 +13,20 @@ type awsCall struct {
 	body                       map[string]any
 }
 
+// IAMRequestsFor is the mapping IAMProxy applies, for tests that decide a
+// library's calls without sending them: the IAM requests of the operation
+// (as its signing name calls the service: "ecs", "states", "tagging", ...)
+// with the JSON body's parameters. deploymentGroups maps CodeDeploy
+// deployment IDs to their deployment group ARNs (what the proxy learns
+// from CreateDeployment).
+func IAMRequestsFor(service, operation, region, account string, body map[string]any, deploymentGroups map[string]string) ([]IAMRequest, error) {
+	p := &IAMProxy{deployments: deploymentGroups}
+	if body == nil {
+		body = map[string]any{}
+	}
+	return p.iamRequests(awsCall{service: service, operation: operation, region: region, body: body}, account)
+}
+
 // iamRequests turns one AWS API call into the requests IAM authorizes for
 // it: the action, the resource ARN of the resource type the Service
 // Authorization Reference lists for the action (or "*" when it lists
@@ -96,6 +110,14 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 			}
 			return out
 		}
+		// Tags given when creating are authorized as ecs:TagResource on
+		// the new resource, with the creating call as ecs:CreateAction.
+		tagOnCreate := func(resource string) []IAMRequest {
+			if tags, _ := c.body["tags"].([]any); len(tags) > 0 {
+				return []IAMRequest{req("ecs:TagResource", resource, map[string]string{"ecs:CreateAction": c.operation})}
+			}
+			return nil
+		}
 		switch c.operation {
 		case "DescribeServices":
 			var out []IAMRequest
@@ -121,6 +143,7 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 			return []IAMRequest{req(action, "*", onCluster)}, nil
 		case "RunTask":
 			out := []IAMRequest{req(action, taskDef(str("taskDefinition")), onCluster)}
+			out = append(out, tagOnCreate(arn("ecs", "task/"+clusterName+"/*"))...)
 			if o, ok := c.body["overrides"].(map[string]any); ok {
 				tr, _ := o["taskRoleArn"].(string)
 				er, _ := o["executionRoleArn"].(string)
@@ -129,6 +152,7 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 			return out, nil
 		case "RegisterTaskDefinition":
 			out := []IAMRequest{req(action, arn("ecs", "task-definition/"+str("family")+":*"), nil)}
+			out = append(out, tagOnCreate(arn("ecs", "task-definition/"+str("family")+":*"))...)
 			return append(out, passRoles(str("taskRoleArn"), str("executionRoleArn"))...), nil
 		case "DescribeTaskDefinition", "ListTaskDefinitions", "DeregisterTaskDefinition", "ListTaskDefinitionFamilies":
 			return []IAMRequest{req(action, "*", nil)}, nil
@@ -174,9 +198,13 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 			return []IAMRequest{req(action, arn("codedeploy", "application:"+str("applicationName")), nil)}, nil
 		case "GetDeploymentConfig":
 			return []IAMRequest{req(action, arn("codedeploy", "deploymentconfig:"+str("deploymentConfigName")), nil)}, nil
-		case "StopDeployment", "ContinueDeployment":
+		case "ListDeployments":
+			return []IAMRequest{req(action, group(), nil)}, nil
+		case "StopDeployment", "ContinueDeployment", "ListDeploymentTargets", "GetDeploymentTarget", "BatchGetDeploymentTargets":
+			// The reference lists no resource type for these: IAM
+			// authorizes them on "*".
 			return []IAMRequest{req(action, "*", nil)}, nil
-		case "GetDeployment", "ListDeploymentTargets", "BatchGetDeploymentTargets", "GetDeploymentTarget":
+		case "GetDeployment":
 			// Authorized on the deployment's group, which the request does
 			// not name: the proxy learnt it from CreateDeployment.
 			g, ok := p.deploymentGroup(str("deploymentId"))

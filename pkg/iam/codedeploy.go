@@ -22,9 +22,15 @@ func addCodeDeploy(add func(Statement), svc annotations.ServiceARN, g CodeDeploy
 		return fmt.Sprintf("arn:%s:codedeploy:%s:%s:%s", svc.Partition, svc.Region, svc.Account, resource)
 	}
 	add(Statement{Sid: "BlueGreenDeployments", Effect: "Allow",
-		Action: Strings{"codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentTarget",
-			"codedeploy:ListDeploymentTargets", "codedeploy:ListDeployments", "codedeploy:StopDeployment"},
+		Action:   Strings{"codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:ListDeployments"},
 		Resource: Strings{arn("deploymentgroup:" + g.Application + "/" + g.DeploymentGroup)}})
+	// The Service Authorization Reference lists no resource type for
+	// these: IAM authorizes them on "*", and a statement naming the
+	// deployment group never matches (actions/enforced_test.go's evaluator
+	// denied the watch and the stop without this).
+	add(Statement{Sid: "BlueGreenTargets", Effect: "Allow",
+		Action:   Strings{"codedeploy:GetDeploymentTarget", "codedeploy:ListDeploymentTargets", "codedeploy:StopDeployment"},
+		Resource: Strings{"*"}})
 	add(Statement{Sid: "BlueGreenRevision", Effect: "Allow", Action: Strings{"codedeploy:RegisterApplicationRevision"},
 		Resource: Strings{arn("application:" + g.Application)}})
 	add(Statement{Sid: "BlueGreenConfig", Effect: "Allow", Action: Strings{"codedeploy:GetDeploymentConfig"},
