@@ -26,7 +26,7 @@ func addCodeDeploy(add func(Statement), svc annotations.ServiceARN, g CodeDeploy
 		Resource: Strings{arn("deploymentgroup:" + g.Application + "/" + g.DeploymentGroup)}})
 	// The Service Authorization Reference lists no resource type for
 	// these: IAM authorizes them on "*", and a statement naming the
-	// deployment group never matches (actions/enforced_test.go's evaluator
+	// deployment group never matches (TestDeployOptionsUnderIAM's evaluator
 	// denied the watch and the stop without this).
 	add(Statement{Sid: "BlueGreenTargets", Effect: "Allow",
 		Action:   Strings{"codedeploy:GetDeploymentTarget", "codedeploy:ListDeploymentTargets", "codedeploy:StopDeployment"},
