@@ -127,6 +127,18 @@ type parser struct {
 	pos   int
 	depth int
 	err   *SyntaxError
+	slab  []Value // values are allocated in blocks
+}
+
+// newValue returns a zero Value from the current block.
+func (p *parser) newValue(k Kind, off int) *Value {
+	if len(p.slab) == 0 {
+		p.slab = make([]Value, 64)
+	}
+	v := &p.slab[0]
+	p.slab = p.slab[1:]
+	v.Kind, v.Offset = k, off
+	return v
 }
 
 // parseJSON decodes one JSON value filling all of data (white space
@@ -196,15 +208,21 @@ func (p *parser) value() *Value {
 		if !ok {
 			return nil
 		}
-		return &Value{Kind: String, Offset: start, Str: s}
+		v := p.newValue(String, start)
+		v.Str = s
+		return v
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
-		return p.literal("true", &Value{Kind: Bool, Offset: start, Bool: true})
+		v := p.literal("true", p.newValue(Bool, start))
+		if v != nil {
+			v.Bool = true
+		}
+		return v
 	case c == 'f':
-		return p.literal("false", &Value{Kind: Bool, Offset: start})
+		return p.literal("false", p.newValue(Bool, start))
 	case c == 'n':
-		return p.literal("null", &Value{Kind: Null, Offset: start})
+		return p.literal("null", p.newValue(Null, start))
 	default:
 		p.fail("unexpected %s, want a value", p.what())
 		return nil
@@ -230,7 +248,7 @@ func (p *parser) enter() bool {
 }
 
 func (p *parser) object() *Value {
-	v := &Value{Kind: Object, Offset: p.pos}
+	v := p.newValue(Object, p.pos)
 	if !p.enter() {
 		return nil
 	}
@@ -283,7 +301,7 @@ func (p *parser) object() *Value {
 }
 
 func (p *parser) array() *Value {
-	v := &Value{Kind: Array, Offset: p.pos}
+	v := p.newValue(Array, p.pos)
 	if !p.enter() {
 		return nil
 	}
@@ -364,7 +382,9 @@ func (p *parser) number() *Value {
 		}
 	}
 	p.pos = i
-	return &Value{Kind: Number, Offset: start, Str: string(d[start:i])}
+	v := p.newValue(Number, start)
+	v.Str = string(d[start:i])
+	return v
 }
 
 // string reads a string at p.pos (an opening quote) and returns its text.

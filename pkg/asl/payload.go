@@ -33,14 +33,20 @@ func (c *checker) payload(v *Value, ptr string) {
 				c.dollarValue(m, ptr)
 				continue
 			}
-			if m.Value.Kind == String && (strings.HasPrefix(m.Value.Str, "$.") || strings.HasPrefix(m.Value.Str, "$$.")) {
-				c.add(ruleLiteralPath, ptr, m, "%q is passed as the literal text %q; name the field %q to use the path's value", m.Key, clip(m.Value.Str), m.Key+".$")
+			switch m.Value.Kind {
+			case String:
+				if strings.HasPrefix(m.Value.Str, "$.") || strings.HasPrefix(m.Value.Str, "$$.") {
+					c.add(ruleLiteralPath, ptr, m, "%q is passed as the literal text %q; name the field %q to use the path's value", m.Key, clip(m.Value.Str), m.Key+".$")
+				}
+			case Object, Array:
+				c.payload(m.Value, ptr+"/"+pointerEscape(m.Key))
 			}
-			c.payload(m.Value, ptr+"/"+pointerEscape(m.Key))
 		}
 	case Array:
 		for i, it := range v.Items {
-			c.payload(it, ptr+"/"+strconv.Itoa(i))
+			if it.Kind == Object || it.Kind == Array {
+				c.payload(it, ptr+"/"+strconv.Itoa(i))
+			}
 		}
 	}
 }
@@ -79,11 +85,15 @@ func (c *checker) noDollarFields(v *Value, ptr string) {
 			if strings.HasSuffix(m.Key, ".$") {
 				c.add(ruleDollarSuffix, ptr, m, "%q ends in .$: JSONata states write {%% %%} expressions in the value instead", clip(m.Key))
 			}
-			c.noDollarFields(m.Value, ptr+"/"+pointerEscape(m.Key))
+			if k := m.Value.Kind; k == Object || k == Array {
+				c.noDollarFields(m.Value, ptr+"/"+pointerEscape(m.Key))
+			}
 		}
 	case Array:
 		for i, it := range v.Items {
-			c.noDollarFields(it, ptr+"/"+strconv.Itoa(i))
+			if it.Kind == Object || it.Kind == Array {
+				c.noDollarFields(it, ptr+"/"+strconv.Itoa(i))
+			}
 		}
 	}
 }
@@ -142,11 +152,17 @@ func (c *checker) jsonataTemplate(v *Value, ptr string, ctx jsonataCtx) {
 		}
 	case Object:
 		for i := range v.Members {
-			c.jsonataTemplate(v.Members[i].Value, ptr+"/"+pointerEscape(v.Members[i].Key), ctx)
+			if child := v.Members[i].Value; child.Kind != String || isExpr(child) {
+				if child.Kind != Number && child.Kind != Bool && child.Kind != Null {
+					c.jsonataTemplate(child, ptr+"/"+pointerEscape(v.Members[i].Key), ctx)
+				}
+			}
 		}
 	case Array:
 		for i, it := range v.Items {
-			c.jsonataTemplate(it, ptr+"/"+strconv.Itoa(i), ctx)
+			if it.Kind == Object || it.Kind == Array || isExpr(it) {
+				c.jsonataTemplate(it, ptr+"/"+strconv.Itoa(i), ctx)
+			}
 		}
 	}
 }

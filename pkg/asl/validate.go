@@ -36,6 +36,10 @@ type checker struct {
 	// owner maps every state name to the branch holding it, for duplicate
 	// names and transitions across scopes.
 	owner map[string]*Branch
+	// The member index of the large object duplicateKeys is in.
+	keyIndex     map[string]int
+	keyIndexOf   *Member
+	keyIndexUpTo int
 }
 
 // Validate checks the definition and returns its findings sorted by
@@ -139,26 +143,55 @@ func an(k Kind) string {
 func (c *checker) duplicateKeys(v *Value, ptr string) {
 	switch v.Kind {
 	case Object:
-		if len(v.Members) > 1 {
-			seen := make(map[string]int, len(v.Members))
-			for i := range v.Members {
-				m := &v.Members[i]
-				if first, dup := seen[m.Key]; dup {
-					line, col := c.d.lines.at(v.Members[first].KeyOffset)
-					c.add(ruleDuplicateKey, ptr, m, "%q is given twice in this object (first at line %d, column %d); only the last would count", m.Key, line, col)
-				} else {
-					seen[m.Key] = i
+		ms := v.Members
+		for i := 1; i < len(ms); i++ {
+			first := -1
+			if len(ms) <= 16 {
+				for j := 0; j < i; j++ {
+					if ms[j].Key == ms[i].Key {
+						first = j
+						break
+					}
 				}
+			} else {
+				first = c.firstKey(ms, i)
+			}
+			if first >= 0 {
+				line, col := c.d.lines.at(ms[first].KeyOffset)
+				c.add(ruleDuplicateKey, ptr, &ms[i], "%q is given twice in this object (first at line %d, column %d); only the last would count", ms[i].Key, line, col)
 			}
 		}
-		for i := range v.Members {
-			c.duplicateKeys(v.Members[i].Value, ptr+"/"+pointerEscape(v.Members[i].Key))
+		for i := range ms {
+			if k := ms[i].Value.Kind; k == Object || k == Array {
+				c.duplicateKeys(ms[i].Value, ptr+"/"+pointerEscape(ms[i].Key))
+			}
 		}
 	case Array:
 		for i, it := range v.Items {
-			c.duplicateKeys(it, ptr+"/"+strconv.Itoa(i))
+			if it.Kind == Object || it.Kind == Array {
+				c.duplicateKeys(it, ptr+"/"+strconv.Itoa(i))
+			}
 		}
 	}
+}
+
+// firstKey returns the index of the first member before i named as
+// member i, or -1, for objects too large for a linear search each.
+func (c *checker) firstKey(ms []Member, i int) int {
+	if c.keyIndex == nil || c.keyIndexOf != &ms[0] {
+		c.keyIndex = make(map[string]int, len(ms))
+		c.keyIndexOf = &ms[0]
+		c.keyIndexUpTo = 0
+	}
+	for ; c.keyIndexUpTo < i; c.keyIndexUpTo++ {
+		if _, ok := c.keyIndex[ms[c.keyIndexUpTo].Key]; !ok {
+			c.keyIndex[ms[c.keyIndexUpTo].Key] = c.keyIndexUpTo
+		}
+	}
+	if j, ok := c.keyIndex[ms[i].Key]; ok {
+		return j
+	}
+	return -1
 }
 
 // collectNames records which branch holds every state, reporting names
