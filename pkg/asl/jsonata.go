@@ -25,6 +25,8 @@ type jsonataInfo struct {
 type JSONataError struct {
 	Pos int // character position in the expression, 0-based
 	Msg string
+
+	off int // byte offset in the expression
 }
 
 func (e *JSONataError) Error() string { return fmt.Sprintf("%s (at character %d)", e.Msg, e.Pos+1) }
@@ -106,7 +108,7 @@ func parseJSONata(src string) (info *jsonataInfo, err error) {
 		}
 	}()
 	if strings.TrimSpace(src) == "" {
-		return nil, &JSONataError{Pos: 0, Msg: "empty expression"}
+		return nil, &JSONataError{Msg: "empty expression"}
 	}
 	p.advance("", false)
 	p.expression(0)
@@ -134,7 +136,7 @@ func (p *jparser) fail(pos int, format string, args ...any) {
 	if pos > len(p.src) {
 		pos = len(p.src)
 	}
-	panic(jsonataBail{&JSONataError{Pos: utf8.RuneCountInString(p.src[:pos]), Msg: fmt.Sprintf(format, args...)}})
+	panic(jsonataBail{&JSONataError{Pos: utf8.RuneCountInString(p.src[:pos]), Msg: fmt.Sprintf(format, args...), off: pos}})
 }
 
 // advance checks that the current token is id (when given) and reads the

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode"
@@ -178,7 +179,7 @@ func (c *checker) jsonataString(v *Value, ptr string, ctx jsonataCtx) {
 	body := s[2 : len(s)-2]
 	info, err := parseJSONata(body)
 	if err != nil {
-		c.addAt(ruleJSONata, ptr, v.Offset, "JSONata: %v", err)
+		c.addAt(ruleJSONata, ptr, c.exprOffset(v, err), "JSONata: %v", err)
 		return
 	}
 	for _, f := range info.statesFields {
@@ -192,4 +193,20 @@ func (c *checker) jsonataString(v *Value, ptr string, ctx jsonataCtx) {
 	for _, fn := range info.unsupported {
 		c.addAt(ruleJSONata, ptr, v.Offset, "%s is not available in Step Functions (use $parse)", fn)
 	}
+}
+
+// exprOffset is where in the source a JSONata syntax error is: inside the
+// string when nothing before it in the string is escaped (so source bytes
+// and string bytes line up), else the string's start.
+func (c *checker) exprOffset(v *Value, err error) int {
+	je, ok := err.(*JSONataError)
+	if !ok {
+		return v.Offset
+	}
+	off := v.Offset + 1 + 2 + je.off // the quote, then {%
+	src := c.d.source
+	if off >= len(src) || bytes.IndexByte(src[v.Offset+1:off], '\\') >= 0 {
+		return v.Offset
+	}
+	return off
 }

@@ -224,3 +224,19 @@ func TestValidateTable(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONataErrorPosition(t *testing.T) {
+	src := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true,
+  "Output": "{% $states.input.a + %}"}}}`
+	fs := find(Validate([]byte(src)), "jsonata")
+	if len(fs) != 1 || fs[0].Line != 2 || fs[0].Column != 35 {
+		t.Fatalf("findings %v, want one at 2:35 (the %%} after +)", fs)
+	}
+	// After an escape, source and string offsets differ: the string's start.
+	src = `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true,
+  "Output": "{% \"\u00e9\" & ( %}"}}}`
+	fs = find(Validate([]byte(src)), "jsonata")
+	if len(fs) != 1 || fs[0].Line != 2 || fs[0].Column != 13 {
+		t.Fatalf("findings %v, want one at 2:13 (the string)", fs)
+	}
+}
