@@ -48,6 +48,11 @@ type DriftOptions struct {
 	Workers            int
 	EndpointURL        string        // AWS endpoint for every service (tests, LocalStack-like setups)
 	SessionDuration    time.Duration // role sessions; awsauth's default when zero
+
+	// In GitHub Actions with the OIDC token: the policy file deciding
+	// drift:read per entity environment (default RepoRoot/.stagecrew/policy.yaml,
+	// the default policy when absent), the token's audience and issuer.
+	Policy, Audience, OIDCIssuer string
 }
 
 // driftFormats are the values of 'drift --format'.
@@ -75,7 +80,7 @@ In GitHub Actions (GITHUB_ACTIONS=true) findings are also written as ::warning
 annotations.`,
 	}
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
-		opts := &DriftOptions{IO: streams, Env: env}
+		opts := &DriftOptions{IO: streams, Env: env, Audience: awsauth.DefaultAudience, OIDCIssuer: awsauth.GitHubIssuer}
 		fs := newFlagSet(c, streams)
 		opts.Format = "text"
 		fs.Func("format", "output `format`: text, json, markdown or github (default text)", func(s string) error {
@@ -96,6 +101,9 @@ annotations.`,
 		fs.IntVar(&opts.Workers, "workers", drift.DefaultWorkers, "accounts, regions and roles scanned at `once`")
 		fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint `URL` for every service (default AWS_ENDPOINT_URL)")
 		fs.DurationVar(&opts.SessionDuration, "session-duration", 0, "role session `duration` (default 1h)")
+		fs.StringVar(&opts.Policy, "policy", "", "policy `file` deciding drift:read in GitHub Actions (default .stagecrew/policy.yaml under --repo-root)")
+		fs.StringVar(&opts.Audience, "audience", awsauth.DefaultAudience, "`audience` of the workflow's OIDC token")
+		fs.StringVar(&opts.OIDCIssuer, "oidc-issuer", awsauth.GitHubIssuer, "`issuer` the OIDC token is verified against")
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
@@ -128,11 +136,16 @@ func DriftRun(ctx context.Context, opts *DriftOptions) error {
 		endpoint = opts.Env("AWS_ENDPOINT_URL")
 	}
 	gha := githubactions.New(githubactions.WithGetenv(githubactions.GetenvFunc(opts.Env)), githubactions.WithWriter(opts.IO.ErrOut))
+	allow, err := driftAllow(ctx, opts, entities, gha)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
 	rep, err := drift.Scan(ctx, drift.Options{
 		Entities: entities,
+		Allow:    allow,
 		Config: func(ctx context.Context, role annotations.RoleARN, region string) (aws.Config, error) {
 			cfg, err := awsauth.Config(ctx, awsauth.Options{RoleARN: role, Region: region, Endpoint: endpoint,
-				UseDefaultChain: opts.DefaultCredentials, Duration: opts.SessionDuration, Action: gha})
+				UseDefaultChain: opts.DefaultCredentials, Duration: opts.SessionDuration, Action: gha, Audience: opts.Audience})
 			if err != nil {
 				return cfg, err
 			}
@@ -298,6 +311,9 @@ func writeDriftSummary(w io.Writer, rep *drift.Report) {
 	fmt.Fprintf(w, "%s %s: %d %s in %d environment %s, %d %s scanned; %d AWS calls, %d throttled",
 		mark, counts, rep.Entities, plural(rep.Entities, "entity", "entities"), rep.Checked, plural(rep.Checked, "check", "checks"),
 		rep.Scopes, plural(rep.Scopes, "account region", "account regions"), rep.Stats.Calls, rep.Stats.Throttled)
+	if n := len(rep.Skipped); n > 0 {
+		fmt.Fprintf(w, "; %d skipped", n)
+	}
 	if n := len(rep.ScopeErrors); n > 0 {
 		fmt.Fprintf(w, "; %d not read", n)
 	}

@@ -55,6 +55,27 @@ spec:
   owner: orders-team
 `
 
+const driftUser = `apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: octocat
+  annotations:
+    github.com/user-login: octocat
+spec:
+  memberOf: []
+`
+
+// driftPolicy lets anyone in the catalog read drift in staging only.
+const driftPolicy = `version: 1
+environments:
+  staging:
+    allow:
+      - principals: [anyone]
+        actions: ["drift:read"]
+  production:
+    allow: []
+`
+
 // driftWorld: account A (us-east-1) runs orders as the catalog says;
 // account B (eu-west-1) has no orders state machine (a phantom) and a
 // state machine tagged for an entity the catalog lacks, whose owner tag
@@ -136,15 +157,40 @@ func TestDrift(t *testing.T) {
 			t.Errorf("a raw mention reached the Markdown:\n%s", out)
 		}
 	})
-	t.Run("github annotations", func(t *testing.T) {
-		genv := map[string]string{"GITHUB_ACTIONS": "true"}
-		for k, v := range env {
+	t.Run("actions", func(t *testing.T) {
+		// In GitHub Actions: the job's OIDC token (a local issuer standing
+		// in for GitHub's) is verified, the policy decides drift:read per
+		// environment, and the roles are assumed with the same token.
+		o := testenv.StartOIDC(t)
+		repo := writeFiles(t, map[string]string{"catalog-info.yaml": driftCatalog + "---\n" + driftUser, "orders.asl.json": driftDefinition,
+			".stagecrew/policy.yaml": driftPolicy})
+		genv := map[string]string{"AWS_ENDPOINT_URL": env["AWS_ENDPOINT_URL"]}
+		for k, v := range o.Env() {
 			genv[k] = v
 		}
-		code, out, _ := run(t, genv, "drift", "--repo-root", dir, dir)
+		code, out, errOut := run(t, genv, "drift", "--oidc-issuer", o.URL, "--repo-root", repo, repo)
+		// Production is denied: its account (with the phantom and the
+		// orphan) is never read; staging matches AWS.
+		if code != ExitOK || !strings.Contains(out, "skipped component:default/orders production: denied by policy") ||
+			!strings.Contains(out, "✓ no drift: 1 entity in 1 environment check, 1 account region scanned") || !strings.Contains(out, "; 1 skipped") {
+			t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		if o.Minted() < 2 || strings.Contains(out+errOut, o.LastToken()) {
+			t.Errorf("%d tokens minted (the gate's and the role's), or one was printed", o.Minted())
+		}
+		// Allowed everywhere: findings as annotations on the files, orphans
+		// without a file.
+		all := writeFiles(t, map[string]string{"catalog-info.yaml": driftCatalog + "---\n" + driftUser, "orders.asl.json": driftDefinition,
+			".stagecrew/policy.yaml": "version: 1\nenvironments:\n  \"*\":\n    allow:\n      - principals: [anyone]\n        actions: [\"drift:*\"]\n"})
+		code, out, errOut = run(t, genv, "drift", "--oidc-issuer", o.URL, "--repo-root", all, all)
 		if code != ExitInvalid || !strings.Contains(out, "::warning file=") || !strings.Contains(out, "phantom in production: no such state machine") ||
 			!strings.Contains(out, "::warning title=stagecrew drift::orphan: state machine is tagged for component:default/shadow") {
-			t.Errorf("exit %d\n%s", code, out)
+			t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		// A token from another issuer is refused before any AWS call.
+		code, _, errOut = run(t, genv, "drift", "--repo-root", repo, repo)
+		if code != ExitUsage || !strings.Contains(errOut, "verifying the workflow's OIDC token") {
+			t.Errorf("exit %d: %s", code, errOut)
 		}
 	})
 	t.Run("suggest patch applies", func(t *testing.T) {
