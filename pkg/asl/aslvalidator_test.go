@@ -23,9 +23,6 @@ import (
 // case disagrees without being listed, or is listed and agrees, so the
 // list stays exact. README's "verdict differences explained" comes from it.
 var aslValidatorDisagrees = map[string]string{
-	// asl-validator rejects a valid definition.
-	"valid/intrinsics": "asl-validator's path grammar (asl-path-validator) has no JSONPath functions, so it rejects \"$.items.length()\" in a payload template; Step Functions evaluates JSONPath with Jayway JsonPath, which has length(), min(), max(), ...",
-
 	// asl-validator accepts an invalid definition: a rule it does not check.
 	"invalid/assign.bad-name":                                "Assign variable names are not checked (must be identifiers, at most 80 characters)",
 	"invalid/assign.reserved-states":                         "Assign may not name the reserved variable \"states\"",

@@ -207,7 +207,7 @@ func FuzzIntrinsic(f *testing.F) {
 
 // FuzzPath: a reference path is always a path.
 func FuzzPath(f *testing.F) {
-	for _, s := range []string{"$", "$$.Execution.Id", "$.a['b c'][0]", "$v.x", "$..a", "$.a[?(@.b > 1)]", "$.a.length()", "$['a']"} {
+	for _, s := range []string{"$", "$$.Execution.Id", "$.a['b c'][0]", "$v.x", "$..a", "$.a[?(@.b > 1)]", "$.a.length()", "$['a']", "$.a.b()"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

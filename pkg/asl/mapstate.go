@@ -259,7 +259,7 @@ func (c *checker) itemReader(m *Member, parent string, ql QueryLanguage) {
 	}
 	c.exclusive(cfg.Value, cptr, "MaxItems", "MaxItemsPath")
 	if mi := cfg.Value.member("MaxItems"); mi != nil {
-		c.intField(mi, cptr, ql, 0, 100000000)
+		c.intField(mi, cptr, ql, 1, 100000000)
 	}
 	if ql == JSONPath {
 		c.refPathField(cfg.Value, cptr, "MaxItemsPath")

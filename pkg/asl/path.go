@@ -10,8 +10,9 @@ import (
 // checkPath checks a Path: a JSONPath starting with $ (the input), $$
 // (the context object) or, when vars, $name (a variable). The full
 // JSONPath syntax Step Functions accepts is allowed after the root:
-// .name, ..name, .*, [index], [a,b], [start:end:step], ['name'], [*],
-// filters [?(...)] and a trailing function such as .length().
+// .name, ..name, .*, [index], [a,b], [start:end:step], ['name'], [*] and
+// filters [?(...)]; functions such as .length() are not (Step Functions
+// fails such paths when it runs them).
 func checkPath(s string, vars bool) error {
 	rest, err := pathRoot(s, vars)
 	if err != nil {
@@ -35,11 +36,8 @@ func checkPath(s string, vars bool) error {
 				return fmt.Errorf("a name is missing after '.' at %q", clipRest(rest))
 			}
 			rest = rest[n:]
-			if strings.HasPrefix(rest, "()") { // a function: length(), min(), ...
-				rest = rest[2:]
-				if rest != "" {
-					return errors.New("a function call such as .length() ends the path")
-				}
+			if strings.HasPrefix(rest, "(") {
+				return errors.New("JSONPath functions such as length() are not supported by Step Functions (States.ArrayLength is)")
 			}
 		case '[':
 			end, err := bracketEnd(rest)
