@@ -18,6 +18,22 @@
 // Functions rejects or what cannot work when run; warnings are legal but
 // most likely mistakes.
 //
+// Typical use, before deploying a definition:
+//
+//	findings := asl.Validate(data)
+//	if asl.HasErrors(findings) {
+//		for _, f := range findings {
+//			fmt.Println(f) // "12:7: error: Next \"Done\" is not a state ... [next-unknown] (at /States/Fetch/Next)"
+//		}
+//	}
+//
+// and, to look at the states as well (Task resources for IAM policies, names
+// for a diff):
+//
+//	def, err := asl.Parse(data) // err is a *SyntaxError
+//	findings := def.Validate()
+//	def.Walk(func(s *asl.State) bool { fmt.Println(s.Name, s.Type, s.Resource); return true })
+//
 // The package does no I/O and keeps no state; it is safe for concurrent use
 // and bounded in time and memory by its input's size.
 package asl

@@ -181,7 +181,7 @@ func FuzzJSONata(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		_, err := parseJSONata(expr)
-		if je, ok := err.(*JSONataError); ok {
+		if je, ok := err.(*jsonataError); ok {
 			if je.Pos < 0 || je.Pos > utf8.RuneCountInString(expr) {
 				t.Fatalf("error position %d outside %q", je.Pos, expr)
 			}

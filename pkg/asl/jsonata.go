@@ -21,15 +21,15 @@ type jsonataInfo struct {
 	unsupported  []string // functions Step Functions does not provide
 }
 
-// JSONataError is a syntax error in a JSONata expression.
-type JSONataError struct {
+// jsonataError is a syntax error in a JSONata expression.
+type jsonataError struct {
 	Pos int // character position in the expression, 0-based
 	Msg string
 
 	off int // byte offset in the expression
 }
 
-func (e *JSONataError) Error() string { return fmt.Sprintf("%s (at character %d)", e.Msg, e.Pos+1) }
+func (e *jsonataError) Error() string { return fmt.Sprintf("%s (at character %d)", e.Msg, e.Pos+1) }
 
 // jsonataLBP are the left binding powers of the symbols that have an
 // infix form; every other symbol binds 0.
@@ -92,7 +92,7 @@ type jparser struct {
 // maxJSONataDepth bounds the parser's recursion.
 const maxJSONataDepth = 300
 
-type jsonataBail struct{ err *JSONataError }
+type jsonataBail struct{ err *jsonataError }
 
 // parseJSONata checks the syntax of a JSONata expression (the text between
 // {% and %}).
@@ -108,7 +108,7 @@ func parseJSONata(src string) (info *jsonataInfo, err error) {
 		}
 	}()
 	if strings.TrimSpace(src) == "" {
-		return nil, &JSONataError{Msg: "empty expression"}
+		return nil, &jsonataError{Msg: "empty expression"}
 	}
 	p.advance("", false)
 	p.expression(0)
@@ -136,7 +136,7 @@ func (p *jparser) fail(pos int, format string, args ...any) {
 	if pos > len(p.src) {
 		pos = len(p.src)
 	}
-	panic(jsonataBail{&JSONataError{Pos: utf8.RuneCountInString(p.src[:pos]), Msg: fmt.Sprintf(format, args...), off: pos}})
+	panic(jsonataBail{&jsonataError{Pos: utf8.RuneCountInString(p.src[:pos]), Msg: fmt.Sprintf(format, args...), off: pos}})
 }
 
 // advance checks that the current token is id (when given) and reads the

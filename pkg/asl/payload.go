@@ -199,7 +199,7 @@ func (c *checker) jsonataString(v *Value, ptr string, ctx jsonataCtx) {
 // string when nothing before it in the string is escaped (so source bytes
 // and string bytes line up), else the string's start.
 func (c *checker) exprOffset(v *Value, err error) int {
-	je, ok := err.(*JSONataError)
+	je, ok := err.(*jsonataError)
 	if !ok {
 		return v.Offset
 	}
