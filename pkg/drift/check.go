@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
 	"github.com/stagecrew/stagecrew/pkg/iam"
+	"github.com/stagecrew/stagecrew/pkg/stepfunctions"
 )
 
 // describeBatch is how many services DescribeServices takes.
@@ -193,14 +195,15 @@ func (s *scanner) checkStateMachines(ctx context.Context, g groupKey, c Clients,
 		switch {
 		case t.sm.IsVersion():
 			running = t.sm.String()
-		case t.sm.IsAlias():
+		case t.alias != "":
+			aliasARN := base + ":" + t.alias
 			var out *sfn.DescribeStateMachineAliasOutput
 			err := s.call.do(ctx, "states DescribeStateMachineAlias", func(ctx context.Context) (err error) {
-				out, err = c.SFN.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: aws.String(t.sm.String())})
+				out, err = c.SFN.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: aws.String(aliasARN)})
 				return err
 			})
 			if notFound(err) {
-				s.add(annotationFinding(t, KindPhantom, t.smKey, t.sm.String(), fmt.Sprintf("state machine %s has no alias %q", t.sm.Name, t.sm.Qualifier)))
+				s.add(annotationFinding(t, KindPhantom, t.aliasKey, aliasARN, fmt.Sprintf("state machine %s has no alias %q", t.sm.Name, t.alias)))
 				continue
 			}
 			if err != nil {
@@ -251,6 +254,17 @@ func (s *scanner) compareDefinition(t *target, path, running, deployed string) {
 	if err != nil {
 		s.add(annotationFinding(t, KindDefinition, annotations.KeyStateMachineDefinition, running,
 			fmt.Sprintf("the definition file %s cannot be read, so the deployed definition is not compared: %v", path, err)))
+		return
+	}
+	// What a deploy would have sent: the placeholders substituted as
+	// stepfunctions.Prepare substitutes them for this environment (its
+	// validation is pull requests' business, not drift's).
+	values := map[string]string{"AWS::Region": t.sm.Region, "AWS::AccountId": t.sm.Account, "AWS::Partition": t.sm.Partition}
+	maps.Copy(values, t.ent.t.SubstitutionsFor(t.env))
+	data, err = stepfunctions.Substitute(path, data, values)
+	if err != nil {
+		s.add(annotationFinding(t, KindDefinition, annotations.KeyStateMachineDefinition, running,
+			fmt.Sprintf("the definition file %s cannot be substituted for environment %q, so it is not compared: %v", path, t.env, err)))
 		return
 	}
 	want, err := CanonicalJSON(data)

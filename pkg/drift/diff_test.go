@@ -29,7 +29,7 @@ func TestUnifiedDiff(t *testing.T) {
 }
 
 func TestCanonicalJSON(t *testing.T) {
-	x, err := CanonicalJSON([]byte(repoDefinition))
+	x, err := CanonicalJSON([]byte(strings.Replace(repoDefinition, "${Greeting}", "hi", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,14 +21,17 @@ type entityInfo struct {
 
 // target is one entity in one environment.
 type target struct {
-	ent     *entityInfo
-	env     string
-	role    annotations.RoleARN
-	sm      annotations.StateMachineARN
-	smKey   string
-	svc     annotations.ServiceARN
-	svcKey  string
-	regions []string // where the tags annotations are looked for
+	ent    *entityInfo
+	env    string
+	role   annotations.RoleARN
+	sm     annotations.StateMachineARN
+	smKey  string
+	svc    annotations.ServiceARN
+	svcKey string
+	// alias is the alias that runs in the environment: the state machine
+	// ARN's qualifier, or stagecrew.dev/state-machine-alias.<env>.
+	alias, aliasKey string
+	regions         []string // where the tags annotations are looked for
 }
 
 // scopeKey is one region of one account.
@@ -142,6 +145,12 @@ func (p *plan) addTarget(info *entityInfo, env string, defaultRegions []string) 
 	}
 	if !o.Service.IsZero() {
 		tg.svcKey = annotations.KeyECSServiceARNFor(env)
+	}
+	switch {
+	case tg.sm.IsAlias():
+		tg.alias, tg.aliasKey = tg.sm.Qualifier, tg.smKey
+	case res.StateMachineAlias != "" && !tg.sm.IsVersion():
+		tg.alias, tg.aliasKey = res.StateMachineAlias, annotations.KeyStateMachineAliasFor(env)
 	}
 	if tg.sm.IsZero() && tg.svc.IsZero() && len(t.ServiceTags) == 0 && len(t.StateMachineTags) == 0 {
 		return

@@ -32,7 +32,7 @@ const definition = `{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result"
 // repoDefinition is definition as a person writes it: other key order,
 // indentation, and the same value.
 const repoDefinition = `{
-  "States": {"Hello": {"End": true, "Result": "hi", "Type": "Pass"}},
+  "States": {"Hello": {"End": true, "Result": "${Greeting}", "Type": "Pass"}},
   "StartAt": "Hello"
 }
 `
@@ -53,7 +53,9 @@ metadata:
     stagecrew.dev/state-machine-arn.production: arn:aws:states:eu-west-1:222222222222:stateMachine:payments
     stagecrew.dev/ecs-service-arn.staging: arn:aws:ecs:us-east-1:111111111111:service/main/payments
     stagecrew.dev/ecs-service-arn.production: arn:aws:ecs:eu-west-1:222222222222:service/main/payments
+    stagecrew.dev/state-machine-alias.staging: live
     stagecrew.dev/state-machine-definition: statemachine/payments.asl.json
+    stagecrew.dev/definition-substitutions: Greeting=hi
     stagecrew.dev/task-definition: ecs/payments.json
 spec:
   type: service
@@ -69,7 +71,8 @@ metadata:
     stagecrew.dev/role-arn.staging: arn:aws:iam::111111111111:role/deploy
     stagecrew.dev/role-arn.production: arn:aws:iam::222222222222:role/deploy
     stagecrew.dev/ecs-service-arn.staging: arn:aws:ecs:us-east-1:111111111111:service/main/ledger
-    stagecrew.dev/state-machine-arn.production: arn:aws:states:eu-west-1:222222222222:stateMachine:ledger:live
+    stagecrew.dev/state-machine-arn.production: arn:aws:states:eu-west-1:222222222222:stateMachine:ledger
+    stagecrew.dev/state-machine-alias.production: live
 spec:
   type: service
   lifecycle: production
@@ -125,7 +128,9 @@ func buildWorld(t testing.TB, w *world) {
 	b := w.in(t, acctB, "eu-west-1")
 	c := w.in(t, acctC, "us-east-1")
 
-	stateMachine(t, a, "payments", definition, tagMap{TagEntity: "component:default/payments"})
+	// staging runs the version behind its alias "live"; the latest
+	// revision differs, and is not what runs.
+	publishedAlias(t, a, "payments", definition, "live", tagMap{TagEntity: "component:default/payments"})
 	service(t, a, "main", "payments", "payments", tagMap{TagEntity: "component:default/payments", TagOwner: "group:default/payments"})
 	stateMachine(t, b, "payments", changedDefinition, nil)
 	service(t, b, "main", "payments", "payments-legacy", tagMap{TagOwner: "group:default/platform"})
@@ -248,8 +253,8 @@ func testScanAccountsAndRegions(t *testing.T, w *world) {
 				!strings.HasPrefix(f.Diff, "--- statemachine/payments.asl.json\n+++ arn:aws:states:eu-west-1:222222222222:stateMachine:payments\n") {
 				t.Errorf("definition diff:\n%s", f.Diff)
 			}
-			if f.File == "" || f.Line != 13 {
-				t.Errorf("definition finding at %s:%d, want the annotation line 13", f.File, f.Line)
+			if f.File == "" || f.Line != 14 {
+				t.Errorf("definition finding at %s:%d, want the annotation line 14", f.File, f.Line)
 			}
 		case KindTaskFamily:
 			if !strings.Contains(f.Message, `"payments-legacy"`) {
@@ -262,6 +267,9 @@ func testScanAccountsAndRegions(t *testing.T, w *world) {
 		}
 		if f.Kind == KindPhantom && f.Entity == "component:default/billing" && !strings.Contains(f.Message, "INACTIVE") {
 			t.Errorf("billing: %s", f.Message)
+		}
+		if f.Kind == KindPhantom && f.Environment == "production" && (f.Annotation != "stagecrew.dev/state-machine-alias.production" || f.Line != 32) {
+			t.Errorf("the missing alias at %s (line %d)", f.Annotation, f.Line)
 		}
 	}
 	if rep.Stats.Calls == 0 || rep.Stats.Throttled != 0 {

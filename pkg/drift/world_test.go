@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,6 +115,28 @@ func stateMachine(t testing.TB, cfg aws.Config, name, definition string, tags ta
 		Name: aws.String(name), Definition: aws.String(definition), Tags: sfnTags(tags),
 		RoleArn: aws.String("arn:aws:iam::" + accountOf(cfg) + ":role/sfn")})
 	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.StateMachineArn)
+}
+
+// publishedAlias creates a state machine with a published version behind
+// alias, then changes the latest revision (which the alias does not run).
+func publishedAlias(t testing.TB, cfg aws.Config, name, definition, alias string, tags tagMap) string {
+	t.Helper()
+	ctx := context.Background()
+	c := sfn.NewFromConfig(cfg)
+	out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(definition),
+		Tags: sfnTags(tags), RoleArn: aws.String("arn:aws:iam::" + accountOf(cfg) + ":role/sfn"), Publish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String(alias),
+		RoutingConfiguration: []sfntypes.RoutingConfigurationListItem{{StateMachineVersionArn: out.StateMachineVersionArn, Weight: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: out.StateMachineArn,
+		Definition: aws.String(strings.Replace(definition, "hi", "unreleased", 1))}); err != nil {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.StateMachineArn)
