@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/stagecrew/stagecrew/pkg/asl"
 )
@@ -84,33 +86,19 @@ func ASLValidateRun(ctx context.Context, opts *ASLValidateOptions) error {
 	if len(set.files) == 0 {
 		return usageErrorf("no *.asl.json file in %s", strings.Join(opts.Paths, ", "))
 	}
+	results := make([]aslFileResult, len(set.files))
+	if err := forEachFile(ctx, len(set.files), func(i int) { results[i] = checkASLFile(set.files[i]) }); err != nil {
+		return err
+	}
 	rep := &ASLReport{Findings: []Finding{}}
-	for _, f := range set.files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var r fileResult
-		data, err := f.read()
-		if err != nil {
-			// Reported beside the other results, as validate does.
-			r.add(unreadableFinding(f, err))
-			if f.explicit {
-				rep.Invalid++
-			}
-		} else {
-			invalid := false
-			for _, af := range asl.Validate(data) {
-				r.add(Finding{File: f.path, Line: af.Line, Column: af.Column, Field: af.Pointer,
-					Severity: string(af.Severity), Message: af.Message, Rule: af.Rule})
-				invalid = invalid || af.Severity == asl.SeverityError
-			}
-			if invalid {
-				rep.Invalid++
-			} else {
-				rep.Valid++
-			}
-		}
+	for _, r := range results {
 		rep.Files++
+		switch {
+		case r.invalid:
+			rep.Invalid++
+		case r.read:
+			rep.Valid++
+		}
 		for _, fd := range r.findings {
 			if fd.Severity == "error" {
 				rep.Errors++
@@ -134,6 +122,55 @@ func ASLValidateRun(ctx context.Context, opts *ASLValidateOptions) error {
 		return &ExitError{Code: ExitInvalid}
 	}
 	return nil
+}
+
+// aslFileResult is what one definition file contributed.
+type aslFileResult struct {
+	fileResult
+	read    bool // the file was read (and judged)
+	invalid bool // it has an error, or could not be read though named
+}
+
+// checkASLFile reads and validates one definition.
+func checkASLFile(f catalogFile) aslFileResult {
+	var r aslFileResult
+	data, err := f.read()
+	if err != nil {
+		// Reported beside the other results, as validate does.
+		r.add(unreadableFinding(f, err))
+		r.invalid = f.explicit
+		return r
+	}
+	r.read = true
+	for _, af := range asl.Validate(data) {
+		r.add(Finding{File: f.path, Line: af.Line, Column: af.Column, Field: af.Pointer,
+			Severity: string(af.Severity), Message: af.Message, Rule: af.Rule})
+		r.invalid = r.invalid || af.Severity == asl.SeverityError
+	}
+	return r
+}
+
+// forEachFile calls fn(i) for i in [0, n) on all cores and returns when
+// all calls have; ctx stops handing out new indexes.
+func forEachFile(ctx context.Context, n int, fn func(i int)) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
 }
 
 func writeASLReport(opts *ASLValidateOptions, rep *ASLReport) error {
