@@ -182,7 +182,7 @@ func Authorize(ctx context.Context, d Deps) (*Grant, error) {
 			return nil, fmt.Errorf("%w: %w", ErrBadInputs, err)
 		}
 		pin.Action = map[string]string{config.ModeStepFunctions: policy.ActionStepFunctionsStart, config.ModeECSDeploy: policy.ActionECSDeploy,
-			config.ModeECSRunTask: policy.ActionECSRunTask}[g.Mode]
+			config.ModeECSRunTask: policy.ActionECSRunTask, config.ModeStepFunctionsDeploy: policy.ActionStepFunctionsDeploy}[g.Mode]
 	}
 
 	if in.BackstageTask != "" {

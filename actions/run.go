@@ -122,6 +122,8 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 	switch g.Mode {
 	case config.ModeStepFunctions:
 		ran, runErr = runStepFunctions(runCtx, d, g, res.Audit)
+	case config.ModeStepFunctionsDeploy:
+		ran, runErr = runStepFunctionsDeploy(runCtx, d, g, res.Audit) // sfn_deploy.go
 	case config.ModeECSDeploy, config.ModeECSRunTask:
 		// The ECS runner writes plain progress lines; fold them like the
 		// Step Functions runner's.

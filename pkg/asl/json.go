@@ -128,6 +128,10 @@ type parser struct {
 	depth int
 	err   *SyntaxError
 	slab  []Value // values are allocated in blocks
+	// Scratch stacks: an object's members and an array's items are
+	// gathered here and copied out once, at their exact size.
+	members []Member
+	items   []*Value
 }
 
 // newValue returns a zero Value from the current block.
@@ -259,6 +263,8 @@ func (p *parser) object() *Value {
 		p.pos++
 		return v
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	for {
 		p.space()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -281,7 +287,7 @@ func (p *parser) object() *Value {
 		if p.err != nil {
 			return nil
 		}
-		v.Members = append(v.Members, Member{Key: key, KeyOffset: keyAt, Value: val})
+		p.members = append(p.members, Member{Key: key, KeyOffset: keyAt, Value: val})
 		p.space()
 		if p.pos >= len(p.data) {
 			p.fail("unexpected end of input in an object, want ',' or '}'")
@@ -292,6 +298,7 @@ func (p *parser) object() *Value {
 			p.pos++
 		case '}':
 			p.pos++
+			v.Members = append([]Member(nil), p.members[base:]...)
 			return v
 		default:
 			p.fail("unexpected %s in an object, want ',' or '}'", p.what())
@@ -312,13 +319,15 @@ func (p *parser) array() *Value {
 		p.pos++
 		return v
 	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
 	for {
 		p.space()
 		item := p.value()
 		if p.err != nil {
 			return nil
 		}
-		v.Items = append(v.Items, item)
+		p.items = append(p.items, item)
 		p.space()
 		if p.pos >= len(p.data) {
 			p.fail("unexpected end of input in an array, want ',' or ']'")
@@ -329,6 +338,7 @@ func (p *parser) array() *Value {
 			p.pos++
 		case ']':
 			p.pos++
+			v.Items = append([]*Value(nil), p.items[base:]...)
 			return v
 		default:
 			p.fail("unexpected %s in an array, want ',' or ']'", p.what())
