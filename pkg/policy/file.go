@@ -45,10 +45,13 @@ const (
 	// ActionDriftRead reads the entity's resources to compare them with
 	// the catalog ('stagecrew drift'): read-only, never a change.
 	ActionDriftRead = "drift:read"
+	// ActionStepFunctionsDeploy publishes the state machine's definition
+	// as a version and moves the environment's alias to it.
+	ActionStepFunctionsDeploy = "stepfunctions:deploy"
 )
 
 // KnownActions lists the actions a rule may name.
-var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask, ActionCredentials, ActionDriftRead}
+var KnownActions = []string{ActionStepFunctionsStart, ActionECSDeploy, ActionECSRunTask, ActionCredentials, ActionDriftRead, ActionStepFunctionsDeploy}
 
 // Policy is a parsed policy file: per environment, who may act, from where.
 type Policy struct {
