@@ -34,7 +34,7 @@ record and (with backstage-url) a notification to the entity's owners.`,
 		}
 		a := githubactions.New(githubactions.WithGetenv(githubactions.GetenvFunc(env)), githubactions.WithWriter(streams.Out))
 		logger := slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		_, err = actions.Run(ctx, actions.Deps{Action: a, Log: streams.Out, Logger: logger})
+		_, err = actions.Run(ctx, actionDeps(env, actions.Deps{Action: a, Log: streams.Out, Logger: logger}))
 		if err == nil {
 			return nil
 		}

@@ -80,6 +80,7 @@ func Commands() []*Command {
 		iamTrustPolicyCommand(),
 		iamPermissionsCommand(),
 		actionRunCommand(),
+		actionCredentialsCommand(),
 	}
 }
 
