@@ -154,7 +154,7 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 	if t.Skipped() {
 		return e
 	}
-	e.proxy = testenv.StartIAMProxy(t, e.moto, e.sim)
+	e.proxy = testenv.StartIAMProxy(t, e.moto.URL, e.sim)
 	e.admin = e.moto.Config()
 	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
 	files := map[string]string{"catalog-info.yaml": enforcedCatalog, "ecs/storefront.json": enforcedTaskDef("storefront"), "ecs/checkout.json": enforcedTaskDef("checkout")}
@@ -269,58 +269,6 @@ func (e *enforcedEnv) setUpAWS(t *testing.T) {
 	}
 }
 
-// motoProjection is the generated policy as moto can evaluate it: the same
-// statements, actions and conditions, every Resource "*". moto 5.2.1
-// matches a statement's Resource against the string "*" for ECS, Step
-// Functions, Logs, CodeDeploy, Tagging and Secrets Manager calls
-// (moto/core/responses.py:514-522 passes resource "*" unless the service
-// has a _determine_resource; moto/iam/access_control.py:501 matches the
-// statement's Resource against it), so the exact policy would deny every
-// scoped statement's call there (TestMotoIgnoresResources shows it). The
-// exact policy is enforced by the IAMProxy in front of moto; moto proves
-// the actions, dropping any of which must fail a run.
-func motoProjection(t *testing.T, policy json.RawMessage, without []string) string {
-	t.Helper()
-	var doc struct {
-		Version   string
-		Statement []map[string]any
-	}
-	if err := json.Unmarshal(policy, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var kept []map[string]any
-	for _, s := range doc.Statement {
-		var actions []string
-		switch a := s["Action"].(type) {
-		case string:
-			actions = []string{a}
-		case []any:
-			for _, x := range a {
-				actions = append(actions, x.(string))
-			}
-		}
-		actions = slices.DeleteFunc(actions, func(a string) bool { return slices.Contains(without, a) })
-		if len(actions) == 0 {
-			continue
-		}
-		// moto names the Tagging API's actions after its signing name
-		// ("tagging:GetResources"), IAM after its prefix ("tag:").
-		for i, a := range actions {
-			if rest, ok := strings.CutPrefix(a, "tag:"); ok {
-				actions[i] = "tagging:" + rest
-			}
-		}
-		s["Action"], s["Resource"] = actions, "*"
-		kept = append(kept, s)
-	}
-	doc.Statement = kept
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // withoutStatement is policy less the statement with the Sid.
 func withoutStatement(t *testing.T, policy json.RawMessage, sid string) json.RawMessage {
 	t.Helper()
@@ -348,7 +296,17 @@ func withoutStatement(t *testing.T, policy json.RawMessage, sid string) json.Raw
 func (e *enforcedEnv) putMotoPolicy(t *testing.T, role string, without []string) {
 	t.Helper()
 	e.moto.RelaxIAM(t)
-	e.iam(t, e.admin, "PutRolePolicy", "RoleName", role, "PolicyName", "stagecrew", "PolicyDocument", motoProjection(t, e.policies[role], without))
+	// moto gets testenv.MotoProjection of the policy: moto 5.2.1 matches a
+	// statement's Resource against "*" for ECS, Step Functions, Logs,
+	// CodeDeploy, Tagging and Secrets Manager calls
+	// (moto/core/responses.py:514-522, moto/iam/access_control.py:501), so
+	// the exact policy would deny every scoped statement's call there
+	// (motoChecks shows it). The exact policy is enforced by the IAMProxy.
+	doc, err := testenv.MotoProjection(e.policies[role], without...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.iam(t, e.admin, "PutRolePolicy", "RoleName", role, "PolicyName", "stagecrew", "PolicyDocument", doc)
 }
 
 // iam makes an IAM call in moto (the project has no IAM SDK module) and
@@ -669,7 +627,7 @@ func (e *enforcedEnv) assume(t *testing.T, role string, policy json.RawMessage) 
 // AccessDenied, one it has is allowed) and that it does not check
 // resources (the exact policy, attached as it is, denies even the entity's
 // own service). If a later moto checks resources, the last assertion says
-// so and motoProjection can go.
+// so and testenv.MotoProjection can go.
 func (e *enforcedEnv) motoChecks(t *testing.T) {
 	ctx := context.Background()
 	e.moto.EnforceIAM(t, 1)
@@ -734,7 +692,7 @@ func (e *enforcedEnv) motoChecks(t *testing.T) {
 	e.moto.EnforceIAM(t, 0)
 	_, err = ecs.NewFromConfig(cfg).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"storefront"}})
 	if !isAccessDenied(err) {
-		t.Errorf("moto now allows a resource-scoped statement (DescribeServices: %v): it checks resources; motoProjection and the notes saying it does not are out of date", err)
+		t.Errorf("moto now allows a resource-scoped statement (DescribeServices: %v): it checks resources; testenv.MotoProjection and the notes saying it does not are out of date", err)
 	}
 }
 

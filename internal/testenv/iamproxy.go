@@ -55,11 +55,12 @@ type IAMProxy struct {
 	deployments map[string]string          // CodeDeploy deployment ID -> deployment group ARN
 }
 
-// StartIAMProxy starts a recording proxy in front of moto; it stops when
-// the test ends. It enforces nothing until Enforce.
-func StartIAMProxy(t testing.TB, m *Moto, sim *IAMSimulator) *IAMProxy {
+// StartIAMProxy starts a recording proxy in front of target (moto's URL,
+// or a stand-in's in front of moto); it stops when the test ends. It
+// enforces nothing until Enforce.
+func StartIAMProxy(t testing.TB, targetURL string, sim *IAMSimulator) *IAMProxy {
 	t.Helper()
-	target, err := url.Parse(m.URL)
+	target, err := url.Parse(targetURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,7 @@ func (s *cdStandin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Everything else goes to moto.
 	req, _ := http.NewRequest(r.Method, s.moto+r.URL.RequestURI(), bytes.NewReader(body))
 	req.Header = r.Header.Clone()
+	req.Host = r.Host // the signed Host: moto checks SigV4 when IAM is enforced
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		http.Error(w, err.Error(), 502)
