@@ -12,7 +12,10 @@
 # wall time per scan (ns/op), AWS calls, throttling answers handled and
 # retried, peak Go heap during the scan and the process's peak RSS.
 #
-# usage: bench/drift.sh                 (env ENTITIES="100 1000" THROTTLE_EVERY=20)
+# DEFINITIONS=0 leaves the definition files out (no DescribeStateMachine
+# per state machine: the calls left are the listings and batches).
+#
+# usage: bench/drift.sh                 (env ENTITIES="100 1000" THROTTLE_EVERY=20 DEFINITIONS=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTITIES=${ENTITIES:-1000}
@@ -20,7 +23,7 @@ THROTTLE_EVERY=${THROTTLE_EVERY:-20}
 command -v moto_server >/dev/null || { echo "bench: moto_server is not on PATH" >&2; exit 1; }
 for n in $ENTITIES; do
   echo "bench: $n entities x 3 environments, a throttle every $THROTTLE_EVERY calls" >&2
-  DRIFT_ENTITIES=$n DRIFT_THROTTLE_EVERY=$THROTTLE_EVERY \
+  DRIFT_ENTITIES=$n DRIFT_THROTTLE_EVERY=$THROTTLE_EVERY DRIFT_DEFINITIONS=${DEFINITIONS:-1} \
     go test ./pkg/drift -run '^$' -bench '^BenchmarkScale$' -benchtime 1x -timeout 60m -v 2>&1 |
     grep -E '^(Benchmark|ok|FAIL|---)|bench_test.go' || true
 done

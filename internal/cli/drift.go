@@ -91,14 +91,14 @@ annotations.`,
 			return nil
 		})
 		fs.StringVar(&opts.Backstage, "backstage", "", "read the catalog from the Backstage backend at `URL` (token: BACKSTAGE_TOKEN)")
-		fs.StringVar(&opts.Suggest, "suggest", "", "write the catalog changes that remove the drift: - (a patch on standard output), a `DIR`, or a patch FILE")
+		fs.StringVar(&opts.Suggest, "suggest", "", "write the catalog changes that remove the drift to `DEST`: - (a patch on standard output instead of the report), a folder, or a patch file")
 		fs.StringVar(&opts.RepoRoot, "repo-root", ".", "`folder` the annotations' file paths are relative to")
 		fs.BoolVar(&opts.DefaultCredentials, "default-credentials", false, "use the AWS SDK's default credential chain (and AssumeRole each environment's role) instead of a web identity token")
 		fs.Func("region", "`region` to look for tags annotations in when no ARN names one (repeatable)", func(s string) error {
 			opts.Regions = append(opts.Regions, s)
 			return nil
 		})
-		fs.IntVar(&opts.Workers, "workers", drift.DefaultWorkers, "accounts, regions and roles scanned at `once`")
+		fs.IntVar(&opts.Workers, "workers", drift.DefaultWorkers, "`N` accounts, regions and roles scanned at once")
 		fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint `URL` for every service (default AWS_ENDPOINT_URL)")
 		fs.DurationVar(&opts.SessionDuration, "session-duration", 0, "role session `duration` (default 1h)")
 		fs.StringVar(&opts.Policy, "policy", "", "policy `file` deciding drift:read in GitHub Actions (default .stagecrew/policy.yaml under --repo-root)")
