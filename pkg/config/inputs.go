@@ -192,7 +192,7 @@ type Inputs struct {
 	BackstageTokenSecret string `json:"backstage-token-secret,omitempty" jsonschema:"title=Backstage token secret" jsonschema_description:"The ARN of an AWS Secrets Manager secret holding a static Backstage token, for backends without a jwks externalAccess entry. It is read at run time with the entity's role for the environment (which needs secretsmanager:GetSecretValue on it) and never printed."`
 
 	// BackstageTask is the id of the scaffolder task that dispatched the run.
-	BackstageTask string `json:"backstage-task,omitempty" jsonschema:"title=Backstage task,maxLength=128" jsonschema_description:"The id of the Backstage scaffolder task that dispatched this run (the deploy template passes ${{ context.task.id }}). stagecrew reads the task from backstage-url and, when the workflow's actor is one of the policy's dispatchers and the task's template, parameters and age match this run, decides on the user who created the task instead of the actor."`
+	BackstageTask string `json:"backstage-task,omitempty" jsonschema:"title=Backstage task,maxLength=128" jsonschema_description:"The id of the Backstage scaffolder task that dispatched this run (the deploy template passes its own context.task.id). stagecrew reads the task from backstage-url and, when the workflow's actor is one of the policy's dispatchers and the task's template, parameters and age match this run, decides on the user who created the task instead of the actor."`
 
 	// Notify sends the result to the entity's owners in Backstage. Read
 	// sets it to whether BackstageURL is set when the input is empty.

@@ -54,6 +54,19 @@ func TestRenderActions(t *testing.T) {
 		}
 		m, order, inputs := parseAction(t, b)
 		checkComposite(t, s.File(), m, inputs)
+		// The runner refuses an action whose metadata has an expression
+		// where none is allowed ("A template expression is not allowed in
+		// this context"): only an input's default may hold one.
+		for name, in := range inputs {
+			if strings.Contains(in.Description, "${{") {
+				t.Errorf("%s: the description of input %s holds an expression", s.File(), name)
+			}
+		}
+		for name, o := range m.Outputs {
+			if strings.Contains(o.Description, "${{") {
+				t.Errorf("%s: the description of output %s holds an expression", s.File(), name)
+			}
+		}
 		var doc struct {
 			Runs struct {
 				Steps []stepMeta `yaml:"steps"`
