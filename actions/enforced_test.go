@@ -344,6 +344,8 @@ func (e *enforcedEnv) run(t *testing.T, entity, mode, role string, env map[strin
 			t.Errorf("%s: %s", c.Operation, c.Err)
 		}
 	}
+	ops, denied := operations(calls)
+	t.Logf("%s %s as %s: %d calls %v; denied: %v", mode, entity, role, len(calls), ops, denied)
 	return res, err, calls, log.String()
 }
 
