@@ -272,8 +272,13 @@ func testScanAccountsAndRegions(t *testing.T, w *world) {
 			t.Errorf("the missing alias at %s (line %d)", f.Annotation, f.Line)
 		}
 	}
-	if rep.Stats.Calls == 0 || rep.Stats.Throttled != 0 {
-		t.Errorf("stats %+v", rep.Stats)
+	// Per account region one GetResources and one ListStateMachines page
+	// (4); DescribeServices once per role region for all its services (2)
+	// and once for the orphan candidates of account A (1); one
+	// DescribeStateMachineAlias per alias (2) and one DescribeStateMachine
+	// per definition compared (2).
+	if rep.Stats.Calls != 11 || rep.Stats.Throttled != 0 {
+		t.Errorf("stats %+v, want 11 calls", rep.Stats)
 	}
 
 	// The suggestion renames ledger's service, and writes ghost's and
