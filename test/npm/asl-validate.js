@@ -3,7 +3,7 @@
 // asl-validate.js: the verdicts of the npm asl-validator (the reference ASL
 // validator pkg/asl is compared with) over definition files.
 //
-// usage:  node test/npm/asl-validate.js FILE...            one JSON line per file:
+// usage:  node test/npm/asl-validate.js [--reuse-ajv] FILE...  one JSON line per file:
 //           {"file","valid","errors":["code: message", ...]} (malformed JSON: valid false)
 //         node test/npm/asl-validate.js --bench N DIR       validate every *.json file of
 //           DIR N times after a warm-up on 20 (parse included, files read once) and print
@@ -11,6 +11,37 @@
 //           {"definitions","passes","ms","perDefinitionUs","valid","invalid"}
 const fs = require('fs');
 const path = require('path');
+
+// --reuse-ajv (first argument): asl-validator builds and compiles a new Ajv
+// instance with all its schemas for every definition (~100 ms each). With
+// this flag the first instance is kept and handed back by later `new Ajv`
+// calls: same schemas, same formats re-registered, same verdicts, for
+// tests that judge many definitions. Timings (--bench) are taken without it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--reuse-ajv') {
+  argv.shift();
+  const { createRequire } = require('module');
+  const fromValidator = createRequire(require.resolve('asl-validator'));
+  const ajvPath = fromValidator.resolve('ajv');
+  const mod = require(ajvPath); // asl-validator uses its .default
+  const Base = mod.default;
+  let kept = null;
+  class ReusedAjv extends Base {
+    constructor(opts) {
+      if (kept) return kept;
+      super(opts);
+      kept = this;
+    }
+    // ajv-formats adds its keywords again on every use: once is enough.
+    addKeyword(def, ...rest) {
+      const names = [].concat(typeof def === 'string' ? def : (def && def.keyword) || []);
+      if (kept === this && names.length > 0 && names.every(n => this.getKeyword(n))) return this;
+      return super.addKeyword(def, ...rest);
+    }
+  }
+  mod.default = ReusedAjv;
+  if (mod.default !== ReusedAjv) throw new Error('cannot replace ajv.default');
+}
 const validator = require('asl-validator');
 
 function verdict(text) {
@@ -29,7 +60,7 @@ function verdict(text) {
 }
 
 function main() {
-  const args = process.argv.slice(2);
+  const args = argv;
   if (args[0] === '--bench') {
     const passes = Number(args[1]);
     const dir = args[2];
