@@ -171,6 +171,25 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 			return []IAMRequest{req(action, sm, nil)}, nil
 		case "DescribeExecution", "GetExecutionHistory", "StopExecution", "RedriveExecution", "DescribeStateMachineForExecution":
 			return []IAMRequest{req(action, str("executionArn"), nil)}, nil
+		// Definition deploys (versions and aliases).
+		case "UpdateStateMachine", "PublishStateMachineVersion", "ListStateMachineVersions", "ListStateMachineAliases":
+			return []IAMRequest{req(action, str("stateMachineArn"), nil)}, nil
+		case "DescribeStateMachineAlias", "UpdateStateMachineAlias", "DeleteStateMachineAlias":
+			alias := str("stateMachineAliasArn")
+			return []IAMRequest{req(action, alias, map[string]string{"states:StateMachineQualifier": alias[strings.LastIndex(alias, ":")+1:]})}, nil
+		case "CreateStateMachineAlias":
+			// Authorized on the alias to be, named after the state machine
+			// of the version it routes to.
+			var version string
+			if rc, _ := c.body["routingConfiguration"].([]any); len(rc) > 0 {
+				if m, ok := rc[0].(map[string]any); ok {
+					version, _ = m["stateMachineVersionArn"].(string)
+				}
+			}
+			if i := strings.LastIndex(version, ":"); i > 0 && strings.Count(version, ":") == 7 {
+				return []IAMRequest{req(action, version[:i]+":"+str("name"), map[string]string{"states:StateMachineQualifier": str("name")})}, nil
+			}
+			return nil, fmt.Errorf("states:CreateStateMachineAlias routes to no version ARN")
 		}
 	case "logs":
 		group := str("logGroupName")
