@@ -15,6 +15,12 @@ import (
 	"github.com/stagecrew/stagecrew/internal/cli"
 )
 
+// version is the release version, set by release builds with
+// -ldflags "-X main.version=v1.2.3"; empty means the version the Go
+// toolchain recorded (a module version for go install ...@v1.2.3, the
+// commit for a build from a checkout).
+var version = ""
+
 // stopGrace is how long a command may take to wind down after SIGINT or
 // SIGTERM (the action stops what it started with stop-on-cancel; the
 // runner sends SIGTERM 7.5 s after SIGINT and kills 2.5 s later).
@@ -37,7 +43,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "stagecrew: still running %s after %s; stopping\n", stopGrace, sig)
 		os.Exit(exitCode(sig))
 	}()
-	code := cli.Main(ctx, &cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, os.Getenv, os.Args[1:])
+	code := cli.MainVersion(ctx, &cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, os.Getenv, os.Args[1:], version)
 	os.Exit(code)
 }
 

@@ -81,6 +81,7 @@ func Commands() []*Command {
 		iamPermissionsCommand(),
 		actionRunCommand(),
 		actionCredentialsCommand(),
+		versionCommand(""),
 	}
 }
 
@@ -93,10 +94,22 @@ func Commands() []*Command {
 // twice its live memory (eight files of 20,000 entities each: 380 MB
 // without the limit, 110 MB with it).
 func Main(ctx context.Context, streams *IOStreams, env Env, args []string) int {
+	return MainVersion(ctx, streams, env, args, "")
+}
+
+// MainVersion is Main for a binary that knows its release version (set
+// with -ldflags "-X main.version=..."), which 'stagecrew version' prints;
+// empty means the version the Go toolchain recorded.
+func MainVersion(ctx context.Context, streams *IOStreams, env Env, args []string, version string) int {
 	if env("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	cmds := Commands()
+	for i, c := range cmds {
+		if c.Name == "version" {
+			cmds[i] = versionCommand(version)
+		}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			for _, c := range cmds {
@@ -127,8 +140,7 @@ func Main(ctx context.Context, streams *IOStreams, env Env, args []string) int {
 			return exitCode(streams.ErrOut, err)
 		}
 	}
-	fmt.Fprintln(streams.ErrOut, logsafe.Line(fmt.Sprintf("stagecrew: unknown command %q; run 'stagecrew help' for the list", logsafe.Clip(args[0], 200))))
-	return ExitUsage
+	return unknownCommand(streams, cmds, args)
 }
 
 func exitCode(w io.Writer, err error) int {
@@ -199,6 +211,20 @@ func formatFlag(fs *flag.FlagSet, p *string) {
 	fs.Func("format", "output `format`: text or json (default text)", func(s string) error {
 		if s != "text" && s != "json" {
 			return fmt.Errorf("must be text or json, not %q", s)
+		}
+		*p = s
+		return nil
+	})
+}
+
+// reportFormatFlag registers --format for the commands that report
+// findings on files: text, json, or github (GitHub workflow commands, one
+// ::error or ::warning a finding, then the summary).
+func reportFormatFlag(fs *flag.FlagSet, p *string) {
+	*p = "text"
+	fs.Func("format", "output `format`: text, json or github (workflow commands; default text)", func(s string) error {
+		if s != "text" && s != "json" && s != "github" {
+			return fmt.Errorf("must be text, json or github, not %q", s)
 		}
 		*p = s
 		return nil

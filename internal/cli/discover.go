@@ -1,17 +1,23 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/stagecrew/stagecrew/pkg/catalog"
 	"github.com/stagecrew/stagecrew/pkg/safefile"
 )
+
+// stdinName is the path that stands for standard input.
+const stdinName = "-"
 
 // catalogFile is one file named on the command line or found in a folder.
 type catalogFile struct {
@@ -20,6 +26,8 @@ type catalogFile struct {
 	root     *safefile.Root // the folder it was found in; nil for a file named directly
 	rel      string         // its name in root
 	err      error          // set when it was found but cannot be read
+	arg      int            // index of the command-line path it came from
+	stdin    io.Reader      // set for "-": the file is standard input
 }
 
 // read reads the file: only a regular file, inside the folder it was found
@@ -28,10 +36,44 @@ func (f catalogFile) read() ([]byte, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
+	if f.stdin != nil {
+		data, err := io.ReadAll(io.LimitReader(f.stdin, catalog.DefaultMaxFileSize+1))
+		if err == nil && len(data) > catalog.DefaultMaxFileSize {
+			err = fmt.Errorf("standard input is larger than %d bytes", catalog.DefaultMaxFileSize)
+		}
+		return data, err
+	}
 	if f.root != nil {
 		return f.root.ReadFile(f.rel)
 	}
 	return safefile.ReadFile(f.path, catalog.DefaultMaxFileSize)
+}
+
+// reader reads the files a placeholder or Location target of the file
+// names, relative to it ("/x" from the folder searched), never outside
+// that folder; nil for standard input.
+func (f catalogFile) reader() catalog.ReadFunc {
+	if f.stdin != nil || f.err != nil {
+		return nil
+	}
+	return func(ref string) ([]byte, error) {
+		if f.root != nil {
+			rel := path.Join(path.Dir(f.rel), ref)
+			if strings.HasPrefix(ref, "/") {
+				rel = path.Clean(strings.TrimPrefix(ref, "/"))
+			}
+			if rel == ".." || strings.HasPrefix(rel, "../") {
+				return nil, fmt.Errorf("%s is outside %s: %w", ref, f.root.Dir(), fs.ErrNotExist)
+			}
+			return f.root.ReadFile(rel)
+		}
+		dir := filepath.Dir(f.path)
+		rel := filepath.Clean(filepath.FromSlash(strings.TrimPrefix(ref, "/")))
+		if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+			return nil, fmt.Errorf("%s is outside %s: %w", ref, dir, fs.ErrNotExist)
+		}
+		return safefile.ReadFile(filepath.Join(dir, rel), catalog.DefaultMaxFileSize)
+	}
 }
 
 // fileSet is what discovery found; Close releases the folders.
@@ -46,9 +88,49 @@ func (s *fileSet) Close() {
 	}
 }
 
-// skipDirs are never searched: dependencies, and "skeleton" folders, which by
-// Backstage convention hold templated files that are not YAML until rendered.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true, "skeleton": true}
+// skipDirs are never searched: dependencies, test fixtures (testdata, as
+// the go tool skips it), and "skeleton" folders, which by Backstage
+// convention hold templated files that are not YAML until rendered.
+// Folders whose names start with "." are skipped too, but for .backstage,
+// where many repositories keep their catalog.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".terraform": true, "skeleton": true, "testdata": true}
+
+func skipDir(name string, exclude []string) bool {
+	if skipDirs[name] || (strings.HasPrefix(name, ".") && name != ".backstage") {
+		return true
+	}
+	return excluded(name, exclude)
+}
+
+// excluded reports whether a name (or a slash path relative to the folder
+// searched) matches one of the --exclude patterns: a pattern without "/"
+// is matched against the name of every file and folder, one with "/"
+// against the path from the folder searched.
+func excluded(rel string, exclude []string) bool {
+	base := path.Base(rel)
+	for _, pat := range exclude {
+		pat = strings.TrimSuffix(filepath.ToSlash(pat), "/")
+		if !strings.Contains(pat, "/") {
+			if ok, _ := path.Match(pat, base); ok {
+				return true
+			}
+			continue
+		}
+		for p := rel; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+			if ok, _ := path.Match(strings.TrimPrefix(pat, "./"), p); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// discoverOptions change what discover finds.
+type discoverOptions struct {
+	match   func(name string) bool // the names wanted in folders
+	exclude []string               // --exclude patterns
+	stdin   io.Reader              // what "-" reads; nil: "-" is a file name
+}
 
 // collectFiles finds the files named by paths: files, folders (searched for
 // .yaml and .yml files) and globs. A name that exists is taken as it is,
@@ -63,6 +145,16 @@ func collectFiles(ctx context.Context, paths []string) (*fileSet, error) {
 // collectMatching is collectFiles with the names wanted in folders given
 // by match.
 func collectMatching(ctx context.Context, paths []string, match func(name string) bool) (*fileSet, error) {
+	return discover(ctx, paths, discoverOptions{match: match})
+}
+
+// discover is collectMatching with options: --exclude patterns, and "-"
+// for standard input.
+func discover(ctx context.Context, paths []string, opts discoverOptions) (*fileSet, error) {
+	if opts.match == nil {
+		opts.match = isYAMLName
+	}
+	match := opts.match
 	set := &fileSet{}
 	seen := map[string]bool{}
 	add := func(f catalogFile) {
@@ -71,7 +163,15 @@ func collectMatching(ctx context.Context, paths []string, match func(name string
 			set.files = append(set.files, f)
 		}
 	}
-	for _, p := range paths {
+	for argIndex, p := range paths {
+		if p == stdinName && opts.stdin != nil {
+			set.files = append(set.files, catalogFile{path: stdinName, explicit: true, arg: argIndex, stdin: opts.stdin})
+			continue
+		}
+		add := func(f catalogFile) {
+			f.arg = argIndex
+			add(f)
+		}
 		matches := []string{p}
 		if _, err := os.Lstat(p); err != nil && strings.ContainsAny(p, "*?[") {
 			m, err := filepath.Glob(p)
@@ -108,10 +208,13 @@ func collectMatching(ctx context.Context, paths []string, match func(name string
 			}
 			set.roots = append(set.roots, root)
 			err = root.Walk(ctx, safefile.WalkOptions{
-				SkipDir: func(name string) bool { return skipDirs[name] || strings.HasPrefix(name, ".") },
+				SkipDir: func(name string) bool { return skipDir(name, opts.exclude) },
 				Match:   match,
 			}, func(found safefile.Found) error {
-				add(catalogFile{path: found.Path, explicit: filepath.Base(found.Path) == "catalog-info.yaml",
+				if excluded(found.Rel, opts.exclude) {
+					return nil
+				}
+				add(catalogFile{path: found.Path, explicit: isCatalogInfo(found.Path),
 					root: root, rel: found.Rel, err: found.Err})
 				return nil
 			})
@@ -122,6 +225,38 @@ func collectMatching(ctx context.Context, paths []string, match func(name string
 		}
 	}
 	return set, nil
+}
+
+// isCatalogInfo: catalog-info.yaml or .yml, the name Backstage's
+// discovery looks for, is judged whatever it holds.
+func isCatalogInfo(p string) bool {
+	base := filepath.Base(p)
+	return base == "catalog-info.yaml" || base == "catalog-info.yml"
+}
+
+// looksLikeCatalog is the test for other YAML files found in folders: does
+// a document have a root-level apiVersion of Backstage's
+// (backstage.io/... or scaffolder.backstage.io/...)? A Kubernetes
+// manifest or an OpenShift Template has apiVersion and kind too, and is
+// not a catalog file.
+func looksLikeCatalog(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		rest, ok := bytes.CutPrefix(line, []byte("apiVersion:"))
+		if !ok {
+			continue
+		}
+		v := bytes.Trim(bytes.TrimSpace(rest), `"'`)
+		if bytes.HasPrefix(v, []byte("backstage.io/")) || bytes.HasPrefix(v, []byte("scaffolder.backstage.io/")) {
+			return true
+		}
+	}
+	return false
 }
 
 func isYAMLName(name string) bool {

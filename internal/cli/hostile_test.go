@@ -61,7 +61,7 @@ func hostileTree(t *testing.T) string {
 		"lit[1].yaml":               groupYAML,
 		"sm/a\n::error::.asl.json":  `{"StartAt": "\n::error::start", "States": {"\u001b[31m::add-mask::s": {"Type": "Pass", "Next": "\r::warning::next"}}}`,
 		"svc/catalog-info.yaml":     hostileEntity,
-		"big/dashes.yaml":           "apiVersion: v1\nkind: X\n" + strings.Repeat("---\n", (8<<20)/4-10),
+		"big/dashes.yaml":           "apiVersion: backstage.io/v1alpha1\nkind: X\n" + strings.Repeat("---\n", (8<<20)/4-20),
 		"big/invalid.yaml":          strings.Repeat("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: \"x\\n::add-mask::y\"\n---\n", 20000),
 		"big/flow.yaml":             "apiVersion: v1\nkind: Component\nmetadata: {name: x}\nspec:\n  dependsOn: [" + strings.Repeat("a,", 1<<20) + "]\n",
 		"big/long.yaml":             "apiVersion: v1\nkind: Component\nmetadata:\n  name: " + strings.Repeat("::add-mask::", 300000) + "\n",
@@ -178,7 +178,7 @@ func TestHostileRepositoryFindings(t *testing.T) {
 	_, stdout, _ := runBinary(t, bin, root, false, "validate", root)
 	for _, want := range []string{
 		"fifo.yaml: warning: not read: not a regular file (a named pipe)",
-		"svc/catalog-info.yml: warning: not read: not a regular file (a named pipe)",
+		"svc/catalog-info.yml: error: not read: not a regular file (a named pipe)",
 		"zero.yaml: warning: not read: symbolic link leads outside the tree",
 		"out.yaml: warning: not read: symbolic link leads outside the tree",
 		"dangling.yaml: warning: not read: dangling symbolic link",

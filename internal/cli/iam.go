@@ -181,7 +181,8 @@ func loadIAMEntity(opts *IAMOptions) (*catalog.Entity, annotations.Environment, 
 	}
 	envTargets, err := targets.ForEnvironment(opts.Environment)
 	if errors.Is(err, annotations.ErrUnknownEnvironment) {
-		return nil, zero, nil, invalidf("%s: %v", e.Ref(), err)
+		// --environment names no environment of the entity: a usage error.
+		return nil, zero, nil, usageErrorf("%s: %v", e.Ref(), err)
 	}
 	return e, envTargets, targets, err // err: nil or ErrNoRole
 }

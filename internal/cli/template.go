@@ -12,15 +12,16 @@ import (
 type TemplateLintOptions struct {
 	IO     *IOStreams
 	Env    Env
-	Paths  []string
-	Format string
+	Paths   []string
+	Format  string
+	Exclude []string // --exclude patterns, as validate's
 }
 
 func templateLintCommand() *Command {
 	c := &Command{
 		Name:    "template lint",
 		Summary: "Check Backstage software templates beyond their schema",
-		Usage:   "template lint [--format text|json] [PATH...]",
+		Usage:   "template lint [--format text|json|github] [--exclude GLOB]... [PATH...|-]",
 		Examples: `  # every template under templates/
   stagecrew template lint templates/
 
@@ -29,12 +30,19 @@ func templateLintCommand() *Command {
 
 Checks the Template v1beta3 schema, then: every ${{ parameters.x }} is declared,
 every ${{ steps.id.output }} names an earlier step, step ids are unique,
-required names existing properties, and if: expressions parse.`,
+required names existing properties, and every ${{ }} expression parses in
+nunjitsu 0.6.2, the engine Backstage's scaffolder (4.2) renders with: it has
+no "!", "||" or "&&" (write not, or, and) and no "a.0" (write a[0]).
+A path under which no Template is found is a usage error (exit 2).`,
 	}
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &TemplateLintOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
-		formatFlag(fs, &opts.Format)
+		reportFormatFlag(fs, &opts.Format)
+		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
+			opts.Exclude = append(opts.Exclude, v)
+			return nil
+		})
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
@@ -47,12 +55,13 @@ required names existing properties, and if: expressions parse.`,
 
 // TemplateLintRun lints the templates under opts.Paths.
 func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
-	set, err := collectFiles(ctx, opts.Paths)
+	set, err := discover(ctx, opts.Paths, discoverOptions{exclude: opts.Exclude, stdin: opts.IO.In})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	defer set.Close()
 	rep := &ValidateReport{Findings: []Finding{}}
+	linted := make([]bool, len(opts.Paths)) // a Template (or a problem) under each path
 	for _, f := range set.files {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -60,6 +69,7 @@ func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
 		data, err := f.read()
 		if err != nil {
 			rep.Files++
+			linted[f.arg] = true
 			rep.Findings = append(rep.Findings, unreadableFinding(f, err))
 			continue
 		}
@@ -95,6 +105,7 @@ func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
 		if n == 0 && len(found) == 0 {
 			continue
 		}
+		linted[f.arg] = true
 		rep.Files++
 		rep.Entities += n
 		for _, f := range found {
@@ -113,7 +124,15 @@ func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
 		}
 	}
 	rep.Errors += rep.Omitted
-	if opts.Env("GITHUB_ACTIONS") == "true" {
+	for i, p := range opts.Paths {
+		if !linted[i] {
+			if p == stdinName {
+				p = "standard input"
+			}
+			return usageErrorf("%s: no Template (kind: Template, apiVersion: scaffolder.backstage.io/v1beta3) to lint", p)
+		}
+	}
+	if wantAnnotations(opts.Format, opts.Env) {
 		writeAnnotations(opts.IO, opts.Env, rep.Findings, "stagecrew template lint")
 	}
 	if opts.Format == "json" {
@@ -121,8 +140,10 @@ func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
 			return err
 		}
 	} else {
-		for _, f := range rep.Findings {
-			writeFinding(opts.IO.Out, f)
+		if opts.Format != "github" {
+			for _, f := range rep.Findings {
+				writeFinding(opts.IO.Out, f)
+			}
 		}
 		writeOmitted(opts.IO.Out, rep.Omitted)
 		mark := "✓"

@@ -27,13 +27,17 @@ type ValidateOptions struct {
 	Paths  []string
 	Format string // "text" or "json"
 	Strict bool   // dangling references are errors, not warnings
+	// Exclude are --exclude patterns: files and folders left out of the
+	// search (a pattern without "/" matches names, one with "/" paths
+	// from the folder searched).
+	Exclude []string
 }
 
 func validateCommand() *Command {
 	c := &Command{
 		Name:    "validate",
 		Summary: "Check catalog files the way Backstage does, and stagecrew's annotations",
-		Usage:   "validate [--format text|json] [--strict] [PATH...]",
+		Usage:   "validate [--format text|json|github] [--strict] [--exclude GLOB]... [PATH...|-]",
 		Examples: `  # every catalog file in the repository
   stagecrew validate .
 
@@ -43,14 +47,30 @@ func validateCommand() *Command {
   # globs, and missing owners/systems are errors
   stagecrew validate --strict 'services/*/catalog-info.yaml'
 
+  # standard input, leaving out a folder of examples
+  cat catalog-info.yaml | stagecrew validate -
+  stagecrew validate --exclude examples .
+
+In folders, stagecrew reads catalog-info.yaml (and .yml) files, and other
+YAML files with a Backstage apiVersion (backstage.io/..., scaffolder.
+backstage.io/...); it skips testdata, node_modules, vendor, skeleton and
+dot-folders but .backstage. Placeholders ($text, $json, $yaml) and
+Location targets are read relative to their file; absolute URLs are not
+fetched.
+
 In GitHub Actions (GITHUB_ACTIONS=true) problems are also written as ::error
-annotations, so they show on the pull request's diff.`,
+annotations, so they show on the pull request's diff (--format github writes
+only those and the summary; --format json never mixes them into its output).`,
 	}
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &ValidateOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
-		formatFlag(fs, &opts.Format)
+		reportFormatFlag(fs, &opts.Format)
 		fs.BoolVar(&opts.Strict, "strict", false, "treat references to entities not in the given files as errors")
+		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
+			opts.Exclude = append(opts.Exclude, v)
+			return nil
+		})
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
@@ -81,7 +101,15 @@ type ValidateReport struct {
 	Invalid  int       `json:"invalid"`
 	Errors   int       `json:"errors"`
 	Warnings int       `json:"warnings"`
-	Findings []Finding `json:"findings"`
+	// Duplicates counts entities defined a second time, FileErrors the
+	// files that could not be read or whose YAML stopped being readable
+	// part way: both are errors beside the invalid entities.
+	Duplicates int `json:"duplicates,omitempty"`
+	FileErrors int `json:"fileErrors,omitempty"`
+	// Unfetched counts placeholders with absolute URLs, which validate
+	// does not fetch.
+	Unfetched int       `json:"unfetched,omitempty"`
+	Findings  []Finding `json:"findings"`
 	// Omitted counts the findings (in Errors and Warnings) not listed:
 	// past 1,000 in one file or 10,000 in all.
 	Omitted int `json:"omitted,omitempty"`
@@ -89,7 +117,7 @@ type ValidateReport struct {
 
 // ValidateRun validates every entity under opts.Paths.
 func ValidateRun(ctx context.Context, opts *ValidateOptions) error {
-	set, err := collectFiles(ctx, opts.Paths)
+	set, err := discover(ctx, opts.Paths, discoverOptions{exclude: opts.Exclude, stdin: opts.IO.In})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -97,6 +125,9 @@ func ValidateRun(ctx context.Context, opts *ValidateOptions) error {
 	results, err := decodeAll(ctx, set.files)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if err := nothingToCheck(opts.Paths, set.files, results, "catalog file"); err != nil {
+		return err
 	}
 	rep := buildReport(results, opts.Strict)
 	if err := writeReport(opts, rep); err != nil {
@@ -118,6 +149,9 @@ type fileResult struct {
 	entities []entitySummary
 	valid    int
 	invalid  int
+	fileErr  bool // unreadable, or a YAML error that ends the file
+	// unfetched counts placeholders with absolute URLs.
+	unfetched int
 	// Findings past maxFileFindings are counted, not kept.
 	omittedErrors, omittedWarnings int
 }
@@ -216,13 +250,16 @@ func checkFile(f catalogFile) (fileResult, error) {
 	data, err := f.read()
 	if err != nil {
 		r.counted = true
-		r.add(unreadableFinding(f, err))
+		uf := unreadableFinding(f, err)
+		r.fileErr = uf.Severity == "error"
+		r.add(uf)
 		return r, nil
 	}
 	if !f.explicit && !looksLikeCatalog(data) {
-		return r, nil // a workflow, a config file: not ours to judge
+		return r, nil // a workflow, a Kubernetes manifest: not ours to judge
 	}
 	r.counted = true
+	read := f.reader()
 	fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{}, func(d catalog.Document) bool {
 		if d.Err != nil {
 			r.invalid++
@@ -231,6 +268,15 @@ func checkFile(f catalogFile) (fileResult, error) {
 		}
 		e := d.Entity
 		invalid := false
+		// What the catalog does before validating: placeholders read,
+		// Location targets checked.
+		res := catalog.Resolve(e, read)
+		r.unfetched += len(res.Unfetched)
+		for _, p := range res.Problems {
+			invalid = true
+			r.add(Finding{File: p.File, Line: p.Line, Column: p.Column,
+				Entity: entityName(e), Field: p.Field, Severity: "error", Message: p.Message})
+		}
 		for _, err := range []error{catalog.Validate(e), annotationsError(e)} {
 			var ve *catalog.ValidationError
 			if errors.As(err, &ve) {
@@ -250,65 +296,51 @@ func checkFile(f catalogFile) (fileResult, error) {
 		return true
 	})
 	if fileErr != nil {
+		r.fileErr = true
 		r.add(decodeFinding(fileErr))
+	}
+	if r.valid+r.invalid == 0 && len(r.findings) == 0 {
+		r.counted = false // no document at all: nothing was checked
 	}
 	return r, nil
 }
 
+// nothingToCheck is the usage error for a path on the command line under
+// which nothing was found to check (what names the kind of file looked for).
+func nothingToCheck(paths []string, files []catalogFile, results []fileResult, what string) error {
+	found := make([]bool, len(paths))
+	for i, f := range files {
+		if results[i].counted {
+			found[f.arg] = true
+		}
+	}
+	for i, p := range paths {
+		if !found[i] {
+			name := p
+			if p == stdinName {
+				name = "standard input"
+			}
+			return usageErrorf("%s: no %s to check (in folders: catalog-info.yaml, and YAML files with a Backstage apiVersion)", name, what)
+		}
+	}
+	return nil
+}
+
 // summarize keeps what the checks across files need from a valid entity;
-// malformed references are reported at once.
+// references the catalog cannot parse are reported at once (the catalog
+// refuses the entity for them).
 func summarize(e *catalog.Entity, r *fileResult) entitySummary {
 	ref := e.Ref()
 	sum := entitySummary{key: ref.Key(), ref: ref.String(), name: entityName(e), file: e.Source.File, line: e.Source.Line}
-	for _, rf := range refFields {
-		raw, ok := e.Spec[rf.field]
-		if !ok {
-			continue
-		}
-		values := []any{raw}
-		if rf.list {
-			values, _ = raw.([]any)
-		}
-		for i, v := range values {
-			s, _ := v.(string)
-			if s == "" {
-				continue
-			}
-			path := []string{"spec", rf.field}
-			if rf.list {
-				path = append(path, fmt.Sprint(i))
-			}
-			target, err := catalog.ParseRef(s, rf.defaultKind, e.Metadata.Namespace)
-			pos := e.Position(path...)
-			if err != nil {
-				r.add(Finding{File: pos.File, Line: pos.Line, Column: pos.Column, Entity: sum.name,
-					Field: strings.Join(path, "."), Severity: "error", Message: err.Error()})
-				continue
-			}
-			sum.refs = append(sum.refs, refUse{field: strings.Join(path, "."), pos: pos, key: target.Key(), ref: target.String()})
-		}
+	refs, problems := catalog.SpecRefs(e)
+	for _, p := range problems {
+		r.add(Finding{File: p.File, Line: p.Line, Column: p.Column, Entity: sum.name,
+			Field: p.Field, Severity: "error", Message: p.Message})
+	}
+	for _, u := range refs {
+		sum.refs = append(sum.refs, refUse{field: u.Field, pos: u.Position, key: u.Target.Key(), ref: u.Target.String()})
 	}
 	return sum
-}
-
-// looksLikeCatalog is the cheap test for YAML files found in folders: does
-// it have root-level apiVersion and kind keys?
-func looksLikeCatalog(data []byte) bool {
-	s := string(data)
-	return (strings.HasPrefix(s, "apiVersion:") || strings.Contains(s, "\napiVersion:")) &&
-		(strings.HasPrefix(s, "kind:") || strings.Contains(s, "\nkind:"))
-}
-
-// refFields are the spec fields that point at other entities, with the kind
-// a bare name defaults to (as Backstage's relation processors default them).
-var refFields = []struct {
-	field, defaultKind string
-	list               bool
-}{
-	{"owner", "Group", false}, {"system", "System", false}, {"domain", "Domain", false},
-	{"subcomponentOf", "Component", false}, {"subdomainOf", "Domain", false}, {"parent", "Group", false},
-	{"providesApis", "API", true}, {"consumesApis", "API", true}, {"dependsOn", "", true},
-	{"memberOf", "Group", true}, {"children", "Group", true},
 }
 
 func buildReport(results []fileResult, strict bool) *ValidateReport {
@@ -335,6 +367,10 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 		rep.Files++
 		rep.Valid += r.valid
 		rep.Invalid += r.invalid
+		rep.Unfetched += r.unfetched
+		if r.fileErr {
+			rep.FileErrors++
+		}
 		for _, f := range r.findings {
 			add(f)
 		}
@@ -344,6 +380,7 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 		for i := range r.entities {
 			e := &r.entities[i]
 			if prev, dup := known[e.key]; dup {
+				rep.Duplicates++
 				add(Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
 					Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.ref, prev.file, prev.line)})
 				continue
@@ -404,17 +441,28 @@ func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
 	w := bufio.NewWriter(opts.IO.Out)
 	streams := *opts.IO
 	streams.Out = w
-	if opts.Env("GITHUB_ACTIONS") == "true" {
+	if wantAnnotations(opts.Format, opts.Env) {
 		writeAnnotations(&streams, opts.Env, rep.Findings, "stagecrew validate")
 	}
-	if opts.Format == "json" {
+	switch opts.Format {
+	case "json":
 		if err := writeJSON(w, rep); err != nil {
 			return err
 		}
-	} else {
+	case "github":
+		writeSummary(w, rep)
+	default:
 		writeText(w, rep)
 	}
 	return w.Flush()
+}
+
+// wantAnnotations: workflow commands are written with --format github,
+// and in GitHub Actions (GITHUB_ACTIONS=true) beside the text report. With
+// --format json stdout holds the JSON alone, and stderr is for people
+// (and never carries workflow commands), so there are none.
+func wantAnnotations(format string, env Env) bool {
+	return format == "github" || (format == "text" && env("GITHUB_ACTIONS") == "true")
 }
 
 // writeAnnotations writes findings as GitHub workflow commands (::error and
@@ -479,15 +527,32 @@ func writeText(w io.Writer, rep *ValidateReport) {
 	for _, f := range rep.Findings {
 		writeFinding(w, f)
 	}
+	writeSummary(w, rep)
+}
+
+// writeSummary writes what the caps left out and the summary line.
+func writeSummary(w io.Writer, rep *ValidateReport) {
 	writeOmitted(w, rep.Omitted)
 	mark := "✓"
 	if rep.Errors > 0 {
 		mark = "✗"
 	}
-	fmt.Fprintf(w, "%s %d %s in %d %s: %d valid, %d invalid; %d %s, %d %s\n", mark,
+	// Every kind of error is counted where it shows, so a failed run never
+	// reads "0 invalid" and nothing else.
+	failed := fmt.Sprintf("%d invalid", rep.Invalid)
+	if rep.Duplicates > 0 {
+		failed += fmt.Sprintf(", %d defined twice", rep.Duplicates)
+	}
+	if rep.FileErrors > 0 {
+		failed += fmt.Sprintf(", %d %s not read to the end", rep.FileErrors, plural(rep.FileErrors, "file", "files"))
+	}
+	fmt.Fprintf(w, "%s %d %s in %d %s: %d valid, %s; %d %s, %d %s\n", mark,
 		rep.Entities, plural(rep.Entities, "entity", "entities"),
-		rep.Files, plural(rep.Files, "file", "files"), rep.Valid, rep.Invalid,
+		rep.Files, plural(rep.Files, "file", "files"), rep.Valid, failed,
 		rep.Errors, plural(rep.Errors, "error", "errors"), rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+	if rep.Unfetched > 0 {
+		fmt.Fprintf(w, "  (%d %s with an absolute URL not fetched: taken as valid)\n", rep.Unfetched, plural(rep.Unfetched, "placeholder", "placeholders"))
+	}
 }
 
 // writeFinding writes one finding as file:line:col: severity: field: message.
