@@ -307,7 +307,7 @@ func resolveMode(mode string, entity *catalog.Entity, env annotations.Environmen
 	switch {
 	case !env.StateMachine.IsZero():
 		return config.ModeStepFunctions, nil
-	case !env.Service.IsZero():
+	case !env.Service.IsZero(), entity.Metadata.Annotations[annotations.KeyECSServiceTags] != "":
 		return config.ModeECSDeploy, nil
 	}
 	return "", fmt.Errorf("%w: %s has neither %s nor %s", ErrNoTarget, entity.Ref(), annotations.KeyStateMachineARN, annotations.KeyECSServiceARN)

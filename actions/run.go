@@ -160,11 +160,14 @@ func Run(ctx context.Context, d Deps) (*result.Result, error) {
 
 func runECS(ctx context.Context, d Deps, g *Grant) (*result.Result, error) {
 	in, entity, env, targets := g.Inputs, g.Entity, g.Env, g.Targets
+	if err := resolveECSService(ctx, d, g, &env); err != nil {
+		return nil, err
+	}
 	if env.Service.IsZero() {
 		return nil, fmt.Errorf("%w: %s has no ECS service for %s (%s)", ErrNoTarget, entity.Ref(), in.Environment, annotations.KeyECSServiceARN)
 	}
-	r := &ecs.Runner{ECS: awsecs.NewFromConfig(g.AWS), Logs: cloudwatchlogs.NewFromConfig(g.AWS), Out: d.Log,
-		Wait: ecs.WaitOptions{Timeout: in.Timeout}, NoWait: !in.Wait}
+	r := withCodeDeploy(&ecs.Runner{ECS: awsecs.NewFromConfig(g.AWS), Logs: cloudwatchlogs.NewFromConfig(g.AWS), Out: d.Log,
+		Wait: ecs.WaitOptions{Timeout: in.Timeout}, NoWait: !in.Wait}, g)
 	container := in.Container
 	if container == "" {
 		container = targets.Container
@@ -176,9 +179,13 @@ func runECS(ctx context.Context, d Deps, g *Grant) (*result.Result, error) {
 	}
 	if g.Mode == config.ModeECSRunTask {
 		runID, job := g.runKey()
-		return r.RunTask(ctx, ecs.TaskOptions{Service: env.Service, TaskDefinition: taskArnOnly(taskDef), Container: container, Command: in.Command,
+		topts := ecs.TaskOptions{Service: env.Service, TaskDefinition: taskArnOnly(taskDef), Container: container, Command: in.Command,
 			StartedBy:    stepfunctions.ExecutionName(entity.Ref().String(), in.Environment, runID, job),
-			StopOnCancel: in.StopOnCancel, Target: target})
+			StopOnCancel: in.StopOnCancel, Target: target}
+		if err := taskInputs(g, &topts); err != nil {
+			return nil, err
+		}
+		return r.RunTask(ctx, topts)
 	}
 	opts := ecs.DeployOptions{Service: env.Service, Container: container, Image: in.Image, RegisterOnly: in.RegisterOnly,
 		Rollback: in.RollbackOnFailure, Target: target}
@@ -191,6 +198,9 @@ func runECS(ctx context.Context, d Deps, g *Grant) (*result.Result, error) {
 			return nil, fmt.Errorf("stagecrew: task definition: %w", err)
 		}
 		opts.TaskDefinitionFile = data
+	}
+	if err := deployInputs(g, &opts); err != nil {
+		return nil, err
 	}
 	return r.Deploy(ctx, opts)
 }
@@ -289,7 +299,7 @@ func finish(ctx context.Context, d Deps, g *Grant, res *result.Result) {
 	case result.StepFunctionsExecution:
 		out.ExecutionARN = res.ID
 	case result.ECSDeployment:
-		out.DeploymentID = res.ID
+		out.DeploymentID, out.TaskDefinitionARN, out.CodeDeployDeploymentID = ecsDeployOutputs(res)
 	case result.ECSTask:
 		out.TaskARN = res.ID
 		if code, err := strconv.Atoi(res.Values["exit-code"]); err == nil {
@@ -436,7 +446,7 @@ func writeAudit(path, workspace, runnerTemp string, rec policy.Record, now func(
 
 func hasTarget(e *catalog.Entity) bool {
 	for k := range e.Metadata.Annotations {
-		if k == annotations.KeyStateMachineARN || k == annotations.KeyECSServiceARN ||
+		if k == annotations.KeyStateMachineARN || k == annotations.KeyECSServiceARN || k == annotations.KeyECSServiceTags ||
 			strings.HasPrefix(k, annotations.Prefix+"state-machine-arn.") || strings.HasPrefix(k, annotations.Prefix+"ecs-service-arn.") {
 			return true
 		}

@@ -27,6 +27,11 @@ type Outputs struct {
 	ConsoleURL   string `json:"console-url,omitempty" jsonschema:"format=uri" jsonschema_description:"A link to the execution, deployment or task in the AWS console."`
 	Output       string `json:"output,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The output of the Step Functions execution, as JSON."`
 	AuditRecord  string `json:"audit-record,omitempty" jsonschema:"contentMediaType=application/json" jsonschema_description:"The audit record of the run, as JSON: who ran what, where, and how it ended."`
+
+	// The revision an ECS deploy deployed or registered, and the CodeDeploy
+	// deployment of a blue/green one.
+	TaskDefinitionARN      string `json:"task-definition-arn,omitempty" jsonschema_description:"The ARN of the task definition revision deployed or registered (ecs-deploy)."`
+	CodeDeployDeploymentID string `json:"codedeploy-deployment-id,omitempty" jsonschema_description:"The ID of the CodeDeploy deployment of a blue/green service (ecs-deploy of a service with the CODE_DEPLOY deployment controller)."`
 }
 
 // Values returns the non-empty outputs by name, in field order.
