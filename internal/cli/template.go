@@ -10,8 +10,8 @@ import (
 
 // TemplateLintOptions are the inputs and dependencies of 'stagecrew template lint'.
 type TemplateLintOptions struct {
-	IO     *IOStreams
-	Env    Env
+	IO      *IOStreams
+	Env     Env
 	Paths   []string
 	Format  string
 	Exclude []string // --exclude patterns, as validate's

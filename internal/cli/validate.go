@@ -95,12 +95,12 @@ type Finding struct {
 
 // ValidateReport is what validate found; it is the JSON output.
 type ValidateReport struct {
-	Files    int       `json:"files"`
-	Entities int       `json:"entities"`
-	Valid    int       `json:"valid"`
-	Invalid  int       `json:"invalid"`
-	Errors   int       `json:"errors"`
-	Warnings int       `json:"warnings"`
+	Files    int `json:"files"`
+	Entities int `json:"entities"`
+	Valid    int `json:"valid"`
+	Invalid  int `json:"invalid"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
 	// Duplicates counts entities defined a second time, FileErrors the
 	// files that could not be read or whose YAML stopped being readable
 	// part way: both are errors beside the invalid entities.
