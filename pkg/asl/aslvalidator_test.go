@@ -23,6 +23,9 @@ import (
 // case disagrees without being listed, or is listed and agrees, so the
 // list stays exact. README's "verdict differences explained" comes from it.
 var aslValidatorDisagrees = map[string]string{
+	// asl-validator rejects a valid definition.
+	"valid/jsonata-distributed-map": "asl-validator requires Resource in ResultWriter; AWS documents WriterConfig alone as one of the three valid combinations (results formatted into the state output, not exported to S3)",
+
 	// asl-validator accepts an invalid definition: a rule it does not check.
 	"invalid/assign.bad-name":                                "Assign variable names are not checked (must be identifiers, at most 80 characters)",
 	"invalid/assign.reserved-states":                         "Assign may not name the reserved variable \"states\"",
@@ -34,6 +37,7 @@ var aslValidatorDisagrees = map[string]string{
 	"invalid/field-required.item-batcher-empty":              "an ItemBatcher without MaxItemsPerBatch or MaxInputBytesPerBatch (or *Path) is accepted",
 	"invalid/field-value.retry-interval-zero":                "IntervalSeconds must be a positive integer; 0 is accepted",
 	"invalid/field-value.wait-timestamp-lowercase":           "the specification's timestamp profile requires an uppercase T and Z; not checked",
+	"invalid/field-required.result-writer-resource-only":     "a ResultWriter with Resource but no Parameters is accepted; AWS documents WriterConfig alone, Resource with Parameters, or all three",
 	"invalid/intrinsic-function.format-placeholders":         "intrinsic functions are matched by shape only: the {} count of States.Format is not checked",
 	"invalid/intrinsic-function.hash-algorithm":              "States.Hash's algorithm is not checked (MD5, SHA-1, SHA-256, SHA-384, SHA-512)",
 	"invalid/intrinsic-function.json-merge-deep":             "States.JsonMerge's third argument must be false (deep merge unsupported); not checked",

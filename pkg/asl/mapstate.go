@@ -317,9 +317,19 @@ func (c *checker) resultWriter(m *Member, parent string, ql QueryLanguage) {
 		return
 	}
 	ptr := parent + "/ResultWriter"
+	// AWS documents three combinations: WriterConfig alone (results
+	// formatted in the state output), Resource with Parameters (or
+	// Arguments) to export to S3, or all of them.
 	cfg := obj.member("WriterConfig")
-	if obj.member("Resource") == nil && cfg == nil {
-		c.add(ruleRequired, parent, m, "ResultWriter needs Resource or WriterConfig")
+	res := obj.member("Resource") != nil
+	params := obj.member("Parameters") != nil || obj.member("Arguments") != nil
+	switch {
+	case res && !params:
+		c.add(ruleRequired, parent, m, "ResultWriter with Resource needs Parameters (JSONata: Arguments) naming the S3 bucket and prefix")
+	case params && !res:
+		c.add(ruleRequired, parent, m, "ResultWriter with Parameters or Arguments needs Resource")
+	case !res && cfg == nil:
+		c.add(ruleRequired, parent, m, "ResultWriter needs WriterConfig, or Resource with Parameters (or both)")
 	}
 	if cfg == nil {
 		return

@@ -140,7 +140,7 @@ func (c *checker) errorEquals(r *Value, ptr, what string, last bool, seen map[st
 			if !last {
 				c.add(ruleErrorsAll, ptr, m, "States.ALL appears only in the last %s", what)
 			}
-		case strings.HasPrefix(e.Str, "States.") && !predefinedErrors[e.Str]:
+		case strings.HasPrefix(e.Str, "States.") && !predefinedErrors[e.Str] && !strings.HasPrefix(e.Str, "States.Http.StatusCode."):
 			c.addAt(ruleErrorName, eptr+"/"+strconv.Itoa(i), e.Offset, "%q is not a predefined error; names starting with \"States.\" are reserved", clip(e.Str))
 		case seen[e.Str] && !seen["States.ALL"]: // after States.ALL, errors-all says it
 			c.addAt(ruleRetryUnreach, eptr+"/"+strconv.Itoa(i), e.Offset, "%q is already matched by an earlier %s", clip(e.Str), what)
