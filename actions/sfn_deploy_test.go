@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/stagecrew/stagecrew/internal/testenv"
 	"github.com/stagecrew/stagecrew/pkg/result"
 	"github.com/stagecrew/stagecrew/pkg/stepfunctions"
 )
@@ -98,5 +99,48 @@ func TestRunStepFunctionsDeploy(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "${Queue} (line 4)") {
 		t.Errorf("error does not name the placeholder: %v", err)
+	}
+
+	// A pull request plans: its comment holds the diff against what the
+	// environment runs, and an invalid definition fails it with the
+	// findings; nothing is published.
+	h.env["INPUT_SUBSTITUTIONS"] = "Queue=q"
+	h.env["INPUT_COMMENT"] = "true"
+	event := `{"number": 7, "pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}},
+		"repository": {"default_branch": "main", "full_name": "acme/payments"}}`
+	if err := os.WriteFile(filepath.Join(h.dir, "event.json"), []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_EVENT_NAME"], h.env["GITHUB_REF"] = "pull_request", "refs/pull/7/merge"
+	// staging: the default policy lets a pull request act there (in its
+	// GitHub environment); staging has no alias, so the plan compares
+	// with the state machine's own definition (production's, deployed above).
+	h.env["INPUT_ENVIRONMENT"] = "staging"
+	claims := testenv.GitHubClaims()
+	claims["event_name"], claims["ref"], claims["environment"] = "pull_request", "refs/pull/7/merge", "staging"
+	claims["sub"] = "repo:acme/payments:environment:staging"
+	h.oidc.SetClaims(claims)
+	res, err = h.run(t)
+	if err != nil || res.Status != result.Succeeded || res.Values["plan"] != "a new version replacing "+h.smARN {
+		t.Fatalf("plan: %+v, %v", res, err)
+	}
+	comments := h.gh.Comments(7)
+	if len(comments) != 1 || !strings.Contains(comments[0].Body, "**Definition changes**") ||
+		!strings.Contains(comments[0].Body, "-        \"queue\": \"https://sqs") || !strings.Contains(comments[0].Body, "+        \"queue\": \"q\"") ||
+		!strings.Contains(comments[0].Body, "+        \"table\": \"payments\"") {
+		t.Fatalf("plan comment: %+v", comments)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "statemachine", "definition.asl.json"), []byte(`{"StartAt":"Nope","States":{"P":{"Type":"Pass","End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = h.run(t)
+	if !errors.Is(err, ErrNotOK) || res.Status != result.Failed || !strings.Contains(res.Values["definition-findings"], "error:") {
+		t.Fatalf("plan of an invalid definition: %+v, %v", res, err)
+	}
+	if body := h.gh.Comments(7)[0].Body; !strings.Contains(body, "**Definition findings**") || !strings.Contains(body, "Nope") {
+		t.Errorf("findings not in the comment:\n%s", body)
+	}
+	if _, err := h.client.DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(h.smARN + ":2")}); err == nil {
+		t.Error("a pull request published a version")
 	}
 }

@@ -15,6 +15,16 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
+// Values of a result shown as blocks after the table: the validation
+// findings of a state machine definition (one a line) and the unified diff
+// between the definition an environment runs and the repository's.
+const (
+	ValueDefinitionFindings = "definition-findings"
+	ValueDefinitionDiff     = "definition-diff"
+)
+
+var blockValues = map[string]bool{ValueDefinitionFindings: true, ValueDefinitionDiff: true}
+
 // Marker starts every comment stagecrew writes, so a later run finds and
 // updates its own sticky comment instead of adding another.
 func Marker(entity, environment string) string {
@@ -94,6 +104,7 @@ func Title(r *result.Result) string {
 		result.StepFunctionsExecution: "execution",
 		result.ECSDeployment:          "deployment",
 		result.ECSTask:                "task",
+		result.StepFunctionsDeploy:    "definition",
 	}[r.Target.Kind]
 	if verb == "" {
 		verb = "run"
@@ -139,7 +150,16 @@ func Markdown(r *result.Result, now time.Time) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		row(Text(k), Text(r.Values[k]))
+		if !blockValues[k] {
+			row(Text(k), Text(r.Values[k]))
+		}
+	}
+	// A definition deploy's findings and diff are blocks, not table cells.
+	if f := r.Values[ValueDefinitionFindings]; f != "" {
+		b.WriteString("\n**Definition findings**\n\n" + Code("", f))
+	}
+	if d := r.Values[ValueDefinitionDiff]; d != "" {
+		b.WriteString("\n**Definition changes** (what the environment runs → the repository's definition after substitution)\n\n" + Code("diff", d))
 	}
 	if f := r.Failure; f != nil {
 		b.WriteString("\n**What failed**\n\n")

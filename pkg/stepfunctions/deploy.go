@@ -231,11 +231,7 @@ func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (*result.Resul
 // validates the result: it returns the definition to deploy and the
 // validation's warnings, or a *PlaceholderError or *DefinitionError.
 func Prepare(source string, definition []byte, sm annotations.StateMachineARN, values map[string]string) ([]byte, []asl.Finding, error) {
-	all := map[string]string{"AWS::Region": sm.Region, "AWS::AccountId": sm.Account, "AWS::Partition": sm.Partition}
-	for k, v := range values {
-		all[k] = v
-	}
-	def, err := Substitute(source, definition, all)
+	def, err := Substitute(source, definition, substitutionsWithPseudo(sm, values))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -380,4 +376,71 @@ func (d *Deployer) line(s string) {
 	if d.Log != nil {
 		d.Log.Line(strings.TrimSpace(s))
 	}
+}
+
+// Plan is what Deploy would do to one environment, found without changing
+// anything: the definition after substitution with its validation's
+// findings, and the definition the environment runs now.
+type Plan struct {
+	Definition []byte        // substituted; nil when a placeholder has no value
+	Findings   []asl.Finding // errors and warnings
+	// Deployed is the definition the alias routes most executions to, or
+	// the state machine's own without an alias (or before the alias
+	// exists); DeployedFrom is that version's or state machine's ARN.
+	Deployed     []byte
+	DeployedFrom string
+	// Changed reports whether deploying would publish a new version (the
+	// definition differs from Deployed, as JSON values, or the role does).
+	Changed bool
+}
+
+// Plan substitutes and validates the definition of req and reads what the
+// environment runs now, for a pull request to show the difference. It
+// returns a *PlaceholderError for a placeholder without a value; invalid
+// definitions are a Plan with error findings, not an error. API errors are
+// errors.
+func (d *Deployer) Plan(ctx context.Context, req DeployRequest) (*Plan, error) {
+	if d.Client == nil {
+		return nil, errors.New("stepfunctions: Deployer.Client is nil")
+	}
+	sm := req.StateMachine.Unqualified()
+	p := &Plan{}
+	def, findings, err := Prepare(req.Source, req.Definition, sm, req.Substitutions)
+	var de *DefinitionError
+	switch {
+	case errors.As(err, &de):
+		p.Findings = de.Findings
+		def, _ = Substitute(req.Source, req.Definition, substitutionsWithPseudo(sm, req.Substitutions))
+	case err != nil:
+		return nil, err
+	default:
+		p.Findings = findings
+	}
+	p.Definition = def
+	from := sm.String()
+	if req.Alias != "" {
+		routes, err := d.aliasRoutes(ctx, sm.String()+":"+req.Alias)
+		if err != nil {
+			return nil, err
+		}
+		if v := stableVersion(routes); v != "" {
+			from = v
+		}
+	}
+	out, err := d.Client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(from)})
+	if err != nil {
+		return nil, fmt.Errorf("stepfunctions: describing %s: %w", from, err)
+	}
+	p.Deployed, p.DeployedFrom = []byte(aws.ToString(out.Definition)), from
+	roleChanged := req.RoleARN != "" && req.RoleARN != aws.ToString(out.RoleArn)
+	p.Changed = roleChanged || !SameDefinition(p.Deployed, def)
+	return p, nil
+}
+
+func substitutionsWithPseudo(sm annotations.StateMachineARN, values map[string]string) map[string]string {
+	all := map[string]string{"AWS::Region": sm.Region, "AWS::AccountId": sm.Account, "AWS::Partition": sm.Partition}
+	for k, v := range values {
+		all[k] = v
+	}
+	return all
 }

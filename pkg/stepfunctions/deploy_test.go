@@ -80,6 +80,38 @@ func TestDeployAgainstMoto(t *testing.T) {
 	t.Run("publish and alias", func(t *testing.T) { testDeploy(t, e) })
 	t.Run("canary", func(t *testing.T) { testDeployCanary(t, e) })
 	t.Run("canary rolls back", func(t *testing.T) { testDeployCanaryRollsBack(t, e) })
+	t.Run("plan", func(t *testing.T) { testPlan(t, e) })
+}
+
+// testPlan: a plan reads what the alias runs (the state machine itself
+// before the alias exists) and changes nothing; an invalid definition is a
+// plan with error findings.
+func testPlan(t *testing.T, e *motoEnv) {
+	sm := e.machine(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	ctx := context.Background()
+	d := &Deployer{Client: e.client}
+	p, err := d.Plan(ctx, deployRequest(sm, defV1))
+	if err != nil || !p.Changed || p.DeployedFrom != sm.String() || !strings.Contains(string(p.Deployed), `"P"`) || len(p.Findings) != 0 {
+		t.Fatalf("plan before the alias: %+v, %v", p, err)
+	}
+	if _, err := d.Deploy(ctx, deployRequest(sm, defV1)); err != nil {
+		t.Fatal(err)
+	}
+	p, err = d.Plan(ctx, deployRequest(sm, strings.ReplaceAll(defV1, "  ", "\t")))
+	if err != nil || p.Changed || p.DeployedFrom != sm.String()+":1" {
+		t.Errorf("plan of the deployed definition: %+v, %v", p, err)
+	}
+	p, err = d.Plan(ctx, deployRequest(sm, defV2))
+	if err != nil || !p.Changed || !strings.Contains(string(p.Definition), `"Seconds": 1`) {
+		t.Errorf("plan of a change: %+v, %v", p, err)
+	}
+	p, err = d.Plan(ctx, deployRequest(sm, `{"StartAt":"Nope","States":{"P":{"Type":"Pass","End":true}}}`))
+	if err != nil || len(p.Findings) == 0 || p.Findings[0].Severity != "error" || !p.Changed {
+		t.Errorf("plan of an invalid definition: %+v, %v", p, err)
+	}
+	if _, err := e.client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(sm.String() + ":2")}); err == nil {
+		t.Error("a plan published a version")
+	}
 }
 
 func testDeploy(t *testing.T, e *motoEnv) {
