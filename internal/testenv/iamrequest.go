@@ -169,6 +169,8 @@ func (p *IAMProxy) mapCall(c awsCall, account string) ([]IAMRequest, error) {
 				return []IAMRequest{req(action, sm, map[string]string{"states:StateMachineQualifier": parts[7]})}, nil
 			}
 			return []IAMRequest{req(action, sm, nil)}, nil
+		case "ListStateMachines": // no resource type: "*" ('stagecrew drift')
+			return []IAMRequest{req(action, "*", nil)}, nil
 		case "DescribeExecution", "GetExecutionHistory", "StopExecution", "RedriveExecution", "DescribeStateMachineForExecution":
 			return []IAMRequest{req(action, str("executionArn"), nil)}, nil
 		// Definition deploys (versions and aliases).
