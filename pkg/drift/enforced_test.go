@@ -17,9 +17,7 @@ import (
 // for a scan, and each of its statements is needed: every call crosses an
 // IAMProxy that decides it with IAM's evaluation logic (iam-simulate) on
 // the policy alone, resources and conditions included.
-func TestScanUnderDriftPolicy(t *testing.T) {
-	w := newWorld(t)
-	buildWorld(t, w)
+func testScanUnderDriftPolicy(t *testing.T, w *world) {
 	sim := testenv.StartIAMSimulator(t)
 	if sim == nil {
 		return // skipped loudly by testenv (not in CI)

@@ -171,6 +171,7 @@ func TestScan(t *testing.T) {
 	t.Run("throttled", func(t *testing.T) { testScanThrottled(t, w) })
 	t.Run("scope error", func(t *testing.T) { testScanScopeError(t, w) })
 	t.Run("allow", func(t *testing.T) { testScanAllow(t, w) })
+	t.Run("under the drift policy", func(t *testing.T) { testScanUnderDriftPolicy(t, w) })
 }
 
 // Entity environments Allow refuses are skipped with its reason, and
