@@ -52,5 +52,14 @@ func run(dir, combined string, n, files int) error {
 			return err
 		}
 	}
+	for name, text := range corpus.LargeFiles() {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
 	return os.WriteFile(combined, data, 0o644)
 }

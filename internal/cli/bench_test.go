@@ -40,6 +40,15 @@ func writeBenchCorpus(b *testing.B, dir string) int64 {
 		}
 		total += int64(text.Len())
 	}
+	for name, text := range corpus.LargeFiles() { // the Locations' targets
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return total
 }
 

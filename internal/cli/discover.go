@@ -51,12 +51,31 @@ func (f catalogFile) read() ([]byte, error) {
 
 // reader reads the files a placeholder or Location target of the file
 // names, relative to it ("/x" from the folder searched), never outside
-// that folder; nil for standard input.
+// that folder; nil for standard input. Each file is read once however
+// many entities of the file name it.
 func (f catalogFile) reader() catalog.ReadFunc {
 	if f.stdin != nil || f.err != nil {
 		return nil
 	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	cache := map[string]result{}
+	read := f.readRef
 	return func(ref string) ([]byte, error) {
+		if r, ok := cache[ref]; ok {
+			return r.data, r.err
+		}
+		data, err := read(ref)
+		cache[ref] = result{data, err}
+		return data, err
+	}
+}
+
+// readRef reads one file a reference of the file names (see reader).
+func (f catalogFile) readRef(ref string) ([]byte, error) {
+	{
 		if f.root != nil {
 			rel := path.Join(path.Dir(f.rel), ref)
 			if strings.HasPrefix(ref, "/") {

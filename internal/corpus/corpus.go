@@ -359,3 +359,11 @@ func Large(n int) []byte {
 	}
 	return []byte(b.String())
 }
+
+// LargeFiles are the files the Locations of Large name as targets
+// (empty catalog files), by path relative to the folder Large's files are
+// written to: the catalog refuses a Location whose target is missing, so
+// a benchmark writes these beside them.
+func LargeFiles() map[string]string {
+	return map[string]string{"a/catalog-info.yaml": "", "b/catalog-info.yaml": ""}
+}
