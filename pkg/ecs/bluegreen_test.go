@@ -20,15 +20,17 @@ import (
 
 // bgEnv is moto with a blue/green service (deployment controller
 // CODE_DEPLOY, a load balancer on web:8080), its CodeDeploy application and
-// deployment group in moto, and the CodeDeploy stand-in in front.
+// deployment group in moto, and the CodeDeploy stand-in in front
+// (testenv.CodeDeployStandin: moto 5.2.1 keeps deployments but models no
+// status progression, lifecycle events or StopDeployment).
 type bgEnv struct {
 	*motoEnv
-	cd      *cdStandin
-	cdURL   string
+	cd      *testenv.CodeDeployStandin
+	cdURL   string // cd.URL
 	firstTD string
 }
 
-func startBlueGreen(t *testing.T, scenario func(id string, poll int) cdState) *bgEnv {
+func startBlueGreen(t *testing.T, scenario func(id string, poll int) testenv.CodeDeployState) *bgEnv {
 	t.Helper()
 	m := testenv.StartMoto(t)
 	e := newMotoEnv(t, m.Config())
@@ -55,14 +57,19 @@ func startBlueGreen(t *testing.T, scenario func(id string, poll int) cdState) *b
 		DeploymentStyle:      &cdtypes.DeploymentStyle{DeploymentOption: cdtypes.DeploymentOptionWithTrafficControl, DeploymentType: cdtypes.DeploymentTypeBlueGreen}}); err != nil {
 		t.Fatal(err)
 	}
-	s, url := startCodeDeployStandin(t, m.URL, scenario)
-	return &bgEnv{motoEnv: e, cd: s, cdURL: url, firstTD: reg.ID}
+	cds := testenv.StartCodeDeployStandin(t, m, scenario)
+	return &bgEnv{motoEnv: e, cd: cds, cdURL: cds.URL, firstTD: reg.ID}
 }
+
+// Short names of the stand-in's scenario parts.
+type cdState = testenv.CodeDeployState
+
+func event(name, status string) map[string]any { return testenv.LifecycleEvent(name, status) }
 
 func (b *bgEnv) runner(out *bytes.Buffer) *Runner {
 	r := b.motoEnv.runner(b.ecs, out)
 	cfg := b.cfg.Copy()
-	cfg.BaseEndpoint = aws.String(b.cdURL)
+	cfg.BaseEndpoint = aws.String(b.cd.URL)
 	r.CodeDeploy = codedeploy.NewFromConfig(cfg)
 	return r
 }
@@ -71,14 +78,14 @@ func (b *bgEnv) runner(out *bytes.Buffer) *Runner {
 // progress through the lifecycle events, success; a rerun while it is in
 // flight attaches to it.
 func TestBlueGreenDeploy(t *testing.T) {
-	b := startBlueGreen(t, func(id string, poll int) cdState {
+	b := startBlueGreen(t, func(id string, poll int) testenv.CodeDeployState {
 		switch {
 		case poll <= 2:
-			return cdState{Status: "InProgress", Lifecycle: []map[string]any{event("BeforeInstall", "Succeeded"), event("Install", "InProgress")}}
+			return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("BeforeInstall", "Succeeded"), testenv.LifecycleEvent("Install", "InProgress")}}
 		case poll <= 4:
-			return cdState{Status: "InProgress", Lifecycle: []map[string]any{event("BeforeInstall", "Succeeded"), event("Install", "Succeeded"), event("AfterAllowTestTraffic", "InProgress")}}
+			return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("BeforeInstall", "Succeeded"), testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AfterAllowTestTraffic", "InProgress")}}
 		}
-		return cdState{Status: "Succeeded", Lifecycle: []map[string]any{event("BeforeInstall", "Succeeded"), event("Install", "Succeeded"), event("AfterAllowTestTraffic", "Succeeded"), event("AllowTraffic", "Succeeded")}}
+		return testenv.CodeDeployState{Status: "Succeeded", Lifecycle: []map[string]any{testenv.LifecycleEvent("BeforeInstall", "Succeeded"), testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AfterAllowTestTraffic", "Succeeded"), testenv.LifecycleEvent("AllowTraffic", "Succeeded")}}
 	})
 	ctx := context.Background()
 	var out bytes.Buffer
@@ -96,7 +103,7 @@ func TestBlueGreenDeploy(t *testing.T) {
 	if err != nil || res.Status != result.Succeeded || !res.Attached || res.ID != started.ID {
 		t.Fatalf("rerun: %+v %v\n%s", res, err, &out)
 	}
-	if n := b.cd.count("CreateDeployment"); n != 1 {
+	if n := b.cd.Count("CreateDeployment"); n != 1 {
 		t.Errorf("%d CreateDeployment calls", n)
 	}
 	// The AppSpec names the new revision, the service's container and port.
@@ -112,7 +119,7 @@ func TestBlueGreenDeploy(t *testing.T) {
 			}
 		}
 	}
-	create := b.cd.creates[0]
+	create := b.cd.Creates()[0]
 	rev := create["revision"].(map[string]any)["appSpecContent"].(map[string]any)
 	if err := json.Unmarshal([]byte(rev["content"].(string)), &spec); err != nil {
 		t.Fatal(err)
@@ -146,14 +153,14 @@ func TestBlueGreenDeploy(t *testing.T) {
 // deployment's error, and the rollback CodeDeploy did (asked for with
 // rollback-on-failure).
 func TestBlueGreenHookFailure(t *testing.T) {
-	b := startBlueGreen(t, func(id string, poll int) cdState {
+	b := startBlueGreen(t, func(id string, poll int) testenv.CodeDeployState {
 		if poll <= 2 {
-			return cdState{Status: "InProgress", Lifecycle: []map[string]any{event("Install", "Succeeded"), event("AfterAllowTestTraffic", "InProgress")}}
+			return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AfterAllowTestTraffic", "InProgress")}}
 		}
-		failed := event("AfterAllowTestTraffic", "Failed")
+		failed := testenv.LifecycleEvent("AfterAllowTestTraffic", "Failed")
 		failed["diagnostics"] = map[string]any{"errorCode": "ScriptFailed", "scriptName": "arn:aws:lambda:us-east-1:123456789012:function:smoke-test",
 			"message": "smoke test: GET /health answered 502", "logTail": "checking /health\n502 Bad Gateway\n"}
-		return cdState{Status: "Failed", Lifecycle: []map[string]any{event("Install", "Succeeded"), failed, event("AllowTraffic", "Skipped")},
+		return testenv.CodeDeployState{Status: "Failed", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "Succeeded"), failed, testenv.LifecycleEvent("AllowTraffic", "Skipped")},
 			Error:    map[string]any{"code": "HOOK_EXECUTION_FAILURE", "message": "The deployment failed because one or more of the lifecycle event validation functions failed."},
 			Rollback: map[string]any{"rollbackDeploymentId": "d-ROLLBACK0", "rollbackMessage": "Automatic rollback triggered by a failed deployment"}}
 	})
@@ -178,7 +185,7 @@ func TestBlueGreenHookFailure(t *testing.T) {
 	if res.Values[ValueRollbackDeploymentID] != "d-ROLLBACK0" {
 		t.Errorf("values %v", res.Values)
 	}
-	c := b.cd.creates[0]
+	c := b.cd.Creates()[0]
 	if c["deploymentConfigName"] != "CodeDeployDefault.ECSCanary10Percent5Minutes" || c["autoRollbackConfiguration"].(map[string]any)["enabled"] != true {
 		t.Errorf("create %v", c)
 	}
@@ -202,8 +209,8 @@ func (c *cancelOnPoll) GetDeployment(ctx context.Context, in *codedeploy.GetDepl
 // Cancelled while CodeDeploy shifts traffic: with RollbackOnCancel the
 // deployment is stopped with automatic rollback; without, it is left.
 func TestBlueGreenCancel(t *testing.T) {
-	b := startBlueGreen(t, func(string, int) cdState {
-		return cdState{Status: "InProgress", Lifecycle: []map[string]any{event("Install", "Succeeded"), event("AllowTraffic", "InProgress")}}
+	b := startBlueGreen(t, func(string, int) testenv.CodeDeployState {
+		return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AllowTraffic", "InProgress")}}
 	})
 	for i, back := range []bool{false, true} {
 		var out bytes.Buffer
@@ -216,14 +223,14 @@ func TestBlueGreenCancel(t *testing.T) {
 			t.Fatalf("back=%v: %+v %v\n%s", back, res, err, &out)
 		}
 		if !back {
-			if len(b.cd.stops) != 0 || !strings.Contains(res.Failure.Cause, "the deployment goes on") {
-				t.Errorf("left: stops %v, %+v", b.cd.stops, res.Failure)
+			if len(b.cd.Stops()) != 0 || !strings.Contains(res.Failure.Cause, "the deployment goes on") {
+				t.Errorf("left: stops %v, %+v", b.cd.Stops(), res.Failure)
 			}
 			continue
 		}
-		if len(b.cd.stops) != 1 || b.cd.stops[0] != (cdStop{res.ID, true}) || res.Values[ValueCodeDeployStop] != "Pending" ||
+		if len(b.cd.Stops()) != 1 || b.cd.Stops()[0] != (testenv.CodeDeployStop{ID: res.ID, AutoRollback: true}) || res.Values[ValueCodeDeployStop] != "Pending" ||
 			!strings.Contains(res.Failure.Cause, "told to stop and roll back (the workflow run was cancelled)") {
-			t.Errorf("stop on cancel: stops %v, %v, %+v", b.cd.stops, res.Values, res.Failure)
+			t.Errorf("stop on cancel: stops %v, %v, %+v", b.cd.Stops(), res.Values, res.Failure)
 		}
 	}
 }
