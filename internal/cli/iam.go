@@ -33,6 +33,9 @@ type IAMOptions struct {
 	// permissions
 	TaskDefinition string // path; stagecrew.dev/task-definition when empty
 	Drift          bool   // the read-only policy of 'stagecrew drift' instead
+	// StateMachineRole is the state machine's execution role a definition
+	// deploy may pass (iam:PassRole, to Step Functions only).
+	StateMachineRole string
 }
 
 func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []string) error {
@@ -49,6 +52,7 @@ func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []stri
 	} else {
 		fs.StringVar(&opts.TaskDefinition, "task-definition", "", "ECS task definition JSON `file` (default: the entity's stagecrew.dev/task-definition, relative to the entity file's folder or a parent)")
 		fs.BoolVar(&opts.Drift, "drift", false, "print the read-only policy 'stagecrew drift' needs in the environment's account and regions instead")
+		fs.StringVar(&opts.StateMachineRole, "state-machine-role", "", "the state machine's execution role `ARN`: a definition deploy may pass it to Step Functions (iam:PassRole); without it, deploys that keep the role")
 	}
 	return func(args []string) error {
 		rest, err := parseFlags(c, streams, fs, args)
@@ -239,6 +243,17 @@ func IAMPermissionsRun(_ context.Context, opts *IAMOptions) error {
 		return driftPermissionsRun(opts, e, envTargets)
 	}
 	po := iam.PermissionOptions{StateMachine: envTargets.StateMachine, Service: envTargets.Service}
+	if !po.StateMachine.IsZero() && (targets.StateMachineDefinition != "" || envTargets.StateMachineAlias != "" || opts.StateMachineRole != "") {
+		// The entity deploys its definition (mode stepfunctions-deploy).
+		po.DefinitionDeploy = &iam.DefinitionDeploy{Alias: envTargets.StateMachineAlias}
+		if opts.StateMachineRole != "" {
+			r, err := annotations.ParseRoleARN(opts.StateMachineRole)
+			if err != nil {
+				return usageErrorf("--state-machine-role: %v", err)
+			}
+			po.DefinitionDeploy.Role = r
+		}
+	}
 	if po.StateMachine.IsZero() && po.Service.IsZero() {
 		return invalidf("%s has nothing to grant in %q: set %s or %s (or their stagecrew.dev/*.%s overrides)",
 			e.Ref(), opts.Environment, annotations.KeyStateMachineARN, annotations.KeyECSServiceARN, opts.Environment)

@@ -30,6 +30,23 @@ type PermissionOptions struct {
 	// What a deploy may do besides (see Permissions); each adds only the
 	// calls it makes.
 	Deploy DeployOptions
+
+	// DefinitionDeploy, when set, lets the role publish the state
+	// machine's definition as a version and move the environment's alias
+	// (mode stepfunctions-deploy); nil grants none of it.
+	DefinitionDeploy *DefinitionDeploy
+}
+
+// DefinitionDeploy names what a definition deploy touches besides the
+// state machine.
+type DefinitionDeploy struct {
+	// Alias is the environment's alias (stagecrew.dev/state-machine-alias.<env>);
+	// "" publishes versions and moves no alias.
+	Alias string
+	// Role is the state machine's execution role: the only role the deploy
+	// may pass, and only to Step Functions. Zero grants no iam:PassRole
+	// (a deploy that keeps the role passes none).
+	Role annotations.RoleARN
 }
 
 // DeployOptions are the optional parts of an ECS deploy that need calls of
@@ -61,6 +78,8 @@ type CodeDeployGroup struct {
 // with stable Sids:
 //
 //	StartExecution, DescribeStateMachine, Executions  (Step Functions)
+//	DeployDefinition, DeployAlias, Versions,          (definition deploys)
+//	PassStateMachineRole
 //	DeployService, TaskDefinitions, RunTask, Tasks,   (ECS)
 //	ListTasks, PassTaskRoles, ReadLogs
 //
@@ -98,6 +117,11 @@ func Permissions(o PermissionOptions) (*Document, error) {
 			},
 			Resource: Strings{fmt.Sprintf("arn:%s:states:%s:%s:execution:%s:*", sm.Partition, sm.Region, sm.Account, sm.Name)},
 		})
+		if dd := o.DefinitionDeploy; dd != nil {
+			if err := definitionDeployStatements(add, sm, dd); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	if svc := o.Service; !svc.IsZero() {
