@@ -13,33 +13,43 @@ import (
 
 // ASLValidateOptions are the inputs and dependencies of 'stagecrew asl validate'.
 type ASLValidateOptions struct {
-	IO     *IOStreams
-	Env    Env
-	Paths  []string
-	Format string // "text" or "json"
+	IO      *IOStreams
+	Env     Env
+	Paths   []string // files, folders, globs, or "-" for standard input
+	Format  string   // "text", "json" or "github"
+	Exclude []string // --exclude patterns, as validate's
 }
 
 func aslValidateCommand() *Command {
 	c := &Command{
 		Name:    "asl validate",
 		Summary: "Check Step Functions definitions (Amazon States Language, JSONPath and JSONata)",
-		Usage:   "asl validate [--format text|json] FILE...",
+		Usage:   "asl validate [--format text|json|github] [--exclude GLOB]... FILE...|-",
 		Examples: `  # the definition of the Step Functions template
   stagecrew asl validate statemachine/definition.asl.json
 
   # every *.asl.json file under a folder, machine-readable
   stagecrew asl validate --format json statemachine/
 
+  # a definition rendered by another tool, on standard input
+  aws stepfunctions describe-state-machine --state-machine-arn "$ARN" \
+    --query definition --output text | stagecrew asl validate -
+
 Each finding names the rule it breaks (such as next-unknown or errors-all), the
 JSON pointer of the field and its line and column. Warnings (a Choice without
 Default, a path passed as literal text) do not make a definition invalid.
 In GitHub Actions (GITHUB_ACTIONS=true) findings are also ::error and ::warning
-annotations on the pull request's diff.`,
+annotations on the pull request's diff (--format github writes only those and
+the summary; --format json never mixes them into its output).`,
 	}
 	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		opts := &ASLValidateOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
-		formatFlag(fs, &opts.Format)
+		reportFormatFlag(fs, &opts.Format)
+		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
+			opts.Exclude = append(opts.Exclude, v)
+			return nil
+		})
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
@@ -73,18 +83,24 @@ func isASLName(name string) bool {
 
 // ASLValidateRun validates every definition under opts.Paths. Files named
 // directly are read whatever their name; folders are searched for
-// *.asl.json files. As in validate, a path that names nothing is a usage
-// error, and a file that cannot be read (a pipe, a link out of its folder)
+// *.asl.json files; "-" is standard input. As in validate, a path that
+// names nothing, or under which there is no definition, is a usage error, and a file that cannot be read (a pipe, a link out of its folder)
 // is a finding: an error when it was named, a warning when found in a
 // folder.
 func ASLValidateRun(ctx context.Context, opts *ASLValidateOptions) error {
-	set, err := collectMatching(ctx, opts.Paths, isASLName)
+	set, err := discover(ctx, opts.Paths, discoverOptions{match: isASLName, exclude: opts.Exclude, stdin: opts.IO.In})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	defer set.Close()
-	if len(set.files) == 0 {
-		return usageErrorf("no *.asl.json file in %s", strings.Join(opts.Paths, ", "))
+	found := make([]bool, len(opts.Paths))
+	for _, f := range set.files {
+		found[f.arg] = true
+	}
+	for i, p := range opts.Paths {
+		if !found[i] {
+			return usageErrorf("%s: no definition to check (in folders: *.asl.json files)", p)
+		}
 	}
 	results := make([]aslFileResult, len(set.files))
 	if err := forEachFile(ctx, len(set.files), func(i int) { results[i] = checkASLFile(set.files[i]) }); err != nil {
@@ -177,17 +193,19 @@ func writeASLReport(opts *ASLValidateOptions, rep *ASLReport) error {
 	w := bufio.NewWriter(opts.IO.Out)
 	streams := *opts.IO
 	streams.Out = w
-	if opts.Env("GITHUB_ACTIONS") == "true" {
+	if wantAnnotations(opts.Format, opts.Env) {
 		writeAnnotations(&streams, opts.Env, rep.Findings, "stagecrew asl validate")
 	}
-	if opts.Format == "json" {
+	switch opts.Format {
+	case "json":
 		if err := writeJSON(w, rep); err != nil {
 			return err
 		}
 		return w.Flush()
-	}
-	for _, f := range rep.Findings {
-		writeFinding(w, f)
+	case "text":
+		for _, f := range rep.Findings {
+			writeFinding(w, f)
+		}
 	}
 	writeOmitted(w, rep.Omitted)
 	mark := "✓"

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -75,6 +77,7 @@ func TestASLValidateExitCodes(t *testing.T) {
 		{"asl", "validate", p("sub/other.json"), p("missing.asl.json")},
 		{"asl", "validate", "--format", "yaml", p("ok.asl.json")},
 		{"asl", "validate", dir + "/nothing-here/*.asl.json"},
+		{"asl", "validate", "--exclude", "nested.asl.json", p("sub")},
 	} {
 		if code, _, errOut := run(t, nil, args...); code != ExitUsage || errOut == "" {
 			t.Errorf("%q: exit %d (stderr %q), want %d with a message", args, code, errOut, ExitUsage)
@@ -85,16 +88,13 @@ func TestASLValidateExitCodes(t *testing.T) {
 func TestASLValidateJSONAndAnnotations(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"bad.asl.json": aslInvalid})
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": dir}
+	// JSON: the report alone, even in Actions.
 	code, out, _ := run(t, env, "asl", "validate", "--format", "json", filepath.Join(dir, "bad.asl.json"))
-	if code != ExitInvalid {
-		t.Fatalf("exit %d", code)
+	if code != ExitInvalid || strings.Contains(out, "::") {
+		t.Fatalf("exit %d, output %q", code, out)
 	}
-	if !strings.Contains(out, "::error col=18,file=bad.asl.json,line=7,title=stagecrew asl validate::/States/Fetch/Retry/0/ErrorEquals: States.ALL appears only in the last Retrier\n") {
-		t.Errorf("no annotation for the Retry finding:\n%s", out)
-	}
-	start := strings.Index(out, "{")
 	var rep ASLReport
-	if err := json.Unmarshal([]byte(out[start:]), &rep); err != nil {
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("JSON output: %v\n%s", err, out)
 	}
 	if rep.Files != 1 || rep.Invalid != 1 || rep.Errors != 2 || len(rep.Findings) != 2 {
@@ -103,6 +103,42 @@ func TestASLValidateJSONAndAnnotations(t *testing.T) {
 	f := rep.Findings[0]
 	if f.Rule != "errors-all" || f.Field != "/States/Fetch/Retry/0/ErrorEquals" || f.Line != 7 || f.Column != 18 || f.Severity != "error" {
 		t.Errorf("first finding %+v", f)
+	}
+	// Text in Actions, and --format github anywhere: annotations.
+	for _, args := range [][]string{
+		{"asl", "validate", filepath.Join(dir, "bad.asl.json")},
+		{"asl", "validate", "--format", "github", filepath.Join(dir, "bad.asl.json")},
+	} {
+		e := env
+		if args[2] == "--format" {
+			e = map[string]string{"GITHUB_WORKSPACE": dir}
+		}
+		code, out, _ = run(t, e, args...)
+		if code != ExitInvalid || !strings.Contains(out, "::error col=18,file=bad.asl.json,line=7,title=stagecrew asl validate::/States/Fetch/Retry/0/ErrorEquals: States.ALL appears only in the last Retrier\n") {
+			t.Errorf("%q: exit %d, no annotation for the Retry finding:\n%s", args, code, out)
+		}
+		if !strings.HasSuffix(out, "✗ 1 definition: 0 valid, 1 invalid; 2 errors, 0 warnings\n") {
+			t.Errorf("%q: summary missing:\n%s", args, out)
+		}
+	}
+}
+
+func TestASLValidateStdin(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		code int
+		want string
+	}{
+		{aslValid, ExitOK, "✓ 1 definition: 1 valid"},
+		{aslInvalid, ExitInvalid, "-:8:7: error: /States/Fetch/Next: Next \"Done\" is not a state of this States object [next-unknown]"},
+		{"", ExitInvalid, "[json-syntax]"},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main(context.Background(), &IOStreams{In: strings.NewReader(tc.in), Out: &out, ErrOut: &errOut},
+			func(string) string { return "" }, []string{"asl", "validate", "-"})
+		if code != tc.code || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("stdin %.20q: exit %d, output %q (stderr %q), want %d and %q", tc.in, code, out.String(), errOut.String(), tc.code, tc.want)
+		}
 	}
 }
 
