@@ -3,14 +3,19 @@ package actions
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awscodedeploy "github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/sethvargo/go-githubactions"
 
+	"github.com/stagecrew/stagecrew/internal/testenv"
 	"github.com/stagecrew/stagecrew/pkg/annotations"
 	"github.com/stagecrew/stagecrew/pkg/config"
 	"github.com/stagecrew/stagecrew/pkg/ecs"
@@ -188,5 +193,61 @@ func TestECSDeployOutputs(t *testing.T) {
 	bg := &result.Result{ID: "d-1", Values: map[string]string{ecs.ValueTaskDefinition: "arn:td:2", ecs.ValueCodeDeployID: "d-1"}}
 	if d, td, cd := ecsDeployOutputs(bg); d != "d-1" || td != "arn:td:2" || cd != "d-1" {
 		t.Errorf("blue/green: %q %q %q", d, td, cd)
+	}
+}
+
+// A blue/green service (CODE_DEPLOY controller) deployed through the
+// action: every AWS call goes through the CodeDeploy stand-in, which passes
+// all but CodeDeploy's missing parts to moto; the outputs carry the
+// CodeDeploy deployment id and the new revision.
+func TestRunECSBlueGreenEndToEnd(t *testing.T) {
+	h := newWorkspace(t, ecsCatalog)
+	ctx := context.Background()
+	client := awsecs.NewFromConfig(h.moto.Config())
+	if _, err := client.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("shop")}); err != nil {
+		t.Fatal(err)
+	}
+	td, err := client.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{Family: aws.String("storefront"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("web"), Image: aws.String("nginx:1.27"), Memory: aws.Int32(256), Essential: aws.Bool(true)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateService(ctx, &awsecs.CreateServiceInput{Cluster: aws.String("shop"), ServiceName: aws.String("storefront"),
+		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1),
+		DeploymentController: &types.DeploymentController{Type: types.DeploymentControllerTypeCodeDeploy},
+		LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef"),
+			ContainerName: aws.String("web"), ContainerPort: aws.Int32(80)}}}); err != nil {
+		t.Fatal(err)
+	}
+	cd := awscodedeploy.NewFromConfig(h.moto.Config())
+	if _, err := cd.CreateApplication(ctx, &awscodedeploy.CreateApplicationInput{ApplicationName: aws.String("storefront"), ComputePlatform: cdtypes.ComputePlatformEcs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cd.CreateDeploymentGroup(ctx, &awscodedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("storefront"), DeploymentGroupName: aws.String("production"),
+		ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/codedeploy")}); err != nil {
+		t.Fatal(err)
+	}
+	standin := testenv.StartCodeDeployStandin(t, h.moto, func(_ string, poll int) testenv.CodeDeployState {
+		if poll < 3 {
+			return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "InProgress")}}
+		}
+		return testenv.CodeDeployState{Status: "Succeeded", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AllowTraffic", "Succeeded")}}
+	})
+	h.env["INPUT_IMAGE"] = "nginx:1.28"
+	h.env["INPUT_CODEDEPLOY-APPLICATION"] = "storefront"
+	h.env["INPUT_CODEDEPLOY-DEPLOYMENT-GROUP"] = "production"
+	a := githubactions.New(githubactions.WithGetenv(func(k string) string { return h.env[k] }), githubactions.WithWriter(os.Stderr))
+	res, err := Run(ctx, Deps{Action: a, Issuer: h.oidc.URL, AWSEndpoint: standin.URL, Log: os.Stderr})
+	if err != nil || res.Status != result.Succeeded || res.Values[ecs.ValueCodeDeployID] == "" || res.ID != res.Values[ecs.ValueCodeDeployID] {
+		t.Fatalf("Run: %v %+v", err, res)
+	}
+	out := h.read(t, "output.txt")
+	for _, want := range []string{"codedeploy-deployment-id<<", res.ID, "task-definition-arn<<", "task-definition/storefront:2", "/codesuite/codedeploy/deployments/" + res.ID} {
+		if !strings.Contains(out, want) {
+			t.Errorf("outputs lack %q:\n%s", want, out)
+		}
+	}
+	if n := standin.Count("CreateDeployment"); n != 1 {
+		t.Errorf("%d CreateDeployment calls", n)
 	}
 }
