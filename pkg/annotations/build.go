@@ -16,6 +16,9 @@ import (
 // not pass Read, or a key would be longer than Backstage allows, the error is
 // a *catalog.ValidationError saying which annotation is wrong.
 func (t *Targets) Annotations() (map[string]string, error) {
+	if t == nil {
+		return map[string]string{}, nil // no targets, no annotations
+	}
 	m := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {

@@ -63,6 +63,9 @@ type Targets struct {
 // stagecrew.dev/definition-substitutions.<env>. The map is new; nil when
 // neither is set.
 func (t *Targets) SubstitutionsFor(env string) map[string]string {
+	if t == nil {
+		return nil
+	}
 	if len(t.DefinitionSubstitutions) == 0 && len(t.EnvSubstitutions[env]) == 0 {
 		return nil
 	}
@@ -77,8 +80,12 @@ func (t *Targets) SubstitutionsFor(env string) map[string]string {
 // ForEnvironment returns the role and targets of one environment, overrides
 // beating defaults. An environment the entity does not list is an error
 // wrapping ErrUnknownEnvironment; an environment without a role returns what
-// it found with an error wrapping ErrNoRole.
+// it found with an error wrapping ErrNoRole. A nil *Targets has no role
+// for any environment.
 func (t *Targets) ForEnvironment(env string) (Environment, error) {
+	if t == nil {
+		t = &Targets{}
+	}
 	if len(t.Environments) > 0 && !slices.Contains(t.Environments, env) {
 		return Environment{}, fmt.Errorf("%w %q: %s lists %s", ErrUnknownEnvironment, env, KeyEnvironments, strings.Join(t.Environments, ", "))
 	}
@@ -115,7 +122,10 @@ func (t *Targets) resolve(env string) (Environment, sources) {
 // empty or malformed values, ARNs of the wrong service or resource type,
 // per-environment keys for environments stagecrew.dev/environments does not
 // list, unknown stagecrew.dev/ keys (naming the closest known key), and roles
-// in another account or partition than the targets they act on.
+// in another account or partition than the targets they act on. With the
+// error the Targets are nil, and a nil *Targets answers every method as
+// Targets with no annotations would (ForEnvironment: ErrNoRole), so code
+// that reads on past the error does not panic.
 func Read(e *catalog.Entity) (*Targets, error) {
 	r := &reader{e: e, t: &Targets{}}
 	r.read()
