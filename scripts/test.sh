@@ -60,3 +60,10 @@ go vet ./...
 
 step "go test ./... -count=1 -timeout 25m $*"
 go test ./... -count=1 -timeout 25m "$@"
+
+# The action.yml files run by a real runner (nektos/act, self-hosted mode,
+# no Docker) against moto, the OIDC issuer, the GitHub stand-in and a local
+# release server: once, behind the e2e tag (act is built from the Go module
+# proxy the first time, into $STAGECREW_CACHE).
+step "go test -tags e2e ./test/e2e (act)"
+go test -tags e2e -count=1 -timeout 20m -run TestAct ./test/e2e/
