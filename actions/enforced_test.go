@@ -156,6 +156,17 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 	}
 	e.proxy = testenv.StartIAMProxy(t, e.moto.URL, e.sim)
 	e.admin = e.moto.Config()
+	// moto's first EC2 and ECS calls (Python imports) overlap the GitHub
+	// stand-in's loading of its OpenAPI description.
+	type netResult struct {
+		network *ecstypes.NetworkConfiguration
+		err     error
+	}
+	net := make(chan netResult, 1)
+	go func() {
+		n, err := createNetwork(context.Background(), e.admin)
+		net <- netResult{n, err}
+	}()
 	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
 	files := map[string]string{"catalog-info.yaml": enforcedCatalog, "ecs/storefront.json": enforcedTaskDef("storefront"), "ecs/checkout.json": enforcedTaskDef("checkout")}
 	gh.SetRepository("acme", "payments", "main", files)
@@ -201,39 +212,48 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 		}
 		e.trust[role] = bytes.Clone(out.Bytes())
 	}
-	e.setUpAWS(t)
+	r := <-net
+	if r.err != nil {
+		t.Fatalf("network: %v", r.err)
+	}
+	e.setUpAWS(t, r.network)
 	return e
 }
 
-// setUpAWS creates, with moto's IAM not yet enforced, the cluster, the two
-// services (Fargate, so RunTask copies their network), the log group, the
-// state machines and the two roles with their trust policies and moto's
-// projection of their permission policies.
-func (e *enforcedEnv) setUpAWS(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	ec := ec2.NewFromConfig(e.admin)
+// createNetwork makes, in moto, the VPC (DNS hostnames on, as Fargate
+// needs), subnet and security group of the services, and their cluster.
+func createNetwork(ctx context.Context, cfg aws.Config) (*ecstypes.NetworkConfiguration, error) {
+	ec := ec2.NewFromConfig(cfg)
 	vpc, err := ec.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if _, err := ec.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{VpcId: vpc.Vpc.VpcId, EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	sub, err := ec.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24")})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	sg, err := ec.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: aws.String("shop"), Description: aws.String("shop")})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	network := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-		Subnets: []string{aws.ToString(sub.Subnet.SubnetId)}, SecurityGroups: []string{aws.ToString(sg.GroupId)}}}
+	if _, err := ecs.NewFromConfig(cfg).CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}); err != nil {
+		return nil, err
+	}
+	return &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+		Subnets: []string{aws.ToString(sub.Subnet.SubnetId)}, SecurityGroups: []string{aws.ToString(sg.GroupId)}}}, nil
+}
+
+// setUpAWS creates, with moto's IAM not yet enforced, the two services
+// (Fargate, so RunTask copies their network), the log groups, the state
+// machines and the two roles with their trust policies and moto's
+// projection of their permission policies.
+func (e *enforcedEnv) setUpAWS(t *testing.T, network *ecstypes.NetworkConfiguration) {
+	t.Helper()
+	ctx := context.Background()
 	client := ecs.NewFromConfig(e.admin)
-	if _, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("prod")}); err != nil {
-		t.Fatal(err)
-	}
 	for _, family := range []string{"storefront", "checkout"} {
 		var in ecs.RegisterTaskDefinitionInput
 		if err := json.Unmarshal([]byte(enforcedTaskDef(family)), &in); err != nil {
