@@ -452,7 +452,7 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 		if err != nil || res.Status != result.Succeeded || denied != nil {
 			t.Fatalf("run-task: %v, %+v, denied %+v\n%s", err, res, denied, log)
 		}
-		mustInclude(t, "run-task", ops, "ecs:RunTask", "ecs:DescribeTasks")
+		mustInclude(t, "run-task", ops, "ecs:ListTasks", "ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents")
 	})
 
 	t.Run("stepfunctions", func(t *testing.T) {
@@ -461,7 +461,7 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 		if err != nil || res.Status != result.Succeeded || denied != nil {
 			t.Fatalf("start: %v, %+v, denied %+v\n%s", err, res, denied, log)
 		}
-		mustInclude(t, "start", ops, "states:StartExecution", "states:DescribeExecution")
+		mustInclude(t, "start", ops, "states:DescribeStateMachine", "states:StartExecution", "states:DescribeExecution", "states:GetExecutionHistory")
 	})
 
 	t.Run("another entity's service", func(t *testing.T) {
