@@ -358,16 +358,26 @@ func writeSuggestions(opts *DriftOptions, rep *drift.Report) error {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
-			if err := os.WriteFile(p, []byte(c.After), 0o644); err != nil {
+			if err := writeRegular(p, c.After); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "stagecrew drift: %d %s written under %s\n", len(changes), plural(len(changes), "file", "files"), logsafe.Line(dest))
 		return nil
 	}
-	if err := os.WriteFile(dest, []byte(drift.Patch(changes, rel)), 0o644); err != nil {
+	if err := writeRegular(dest, drift.Patch(changes, rel)); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "stagecrew drift: patch of %d %s written to %s (git apply %s)\n", len(changes), plural(len(changes), "file", "files"), logsafe.Line(dest), logsafe.Line(dest))
 	return nil
+}
+
+// writeRegular writes a file, refusing a path that exists as anything but
+// a regular file: opening a named pipe for writing would wait for a
+// reader forever, and a link could point anywhere.
+func writeRegular(path, text string) error {
+	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
+		return fmt.Errorf("--suggest: %s exists and is not a regular file (%s)", path, info.Mode().Type())
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
 }

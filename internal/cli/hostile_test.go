@@ -141,6 +141,10 @@ func TestHostileRepository(t *testing.T) {
 		{"iam permissions hostile", []string{"iam", "permissions", "--entity", filepath.Join(root, "##[add-mask]x.yaml"), "--environment", "prod", "--task-definition", filepath.Join(root, "zero.yaml")}, []int{ExitInvalid, ExitUsage}},
 		{"schema check over a pipe", []string{"schema", "generate", "--check", "--root", root, "--dir", "fifo.yaml"}, []int{ExitInvalid, ExitUsage}},
 		{"unknown command", []string{"\n::add-mask::cmd"}, []int{ExitUsage}},
+		{"drift tree", []string{"drift", "--endpoint-url", "http://127.0.0.1:1", root}, []int{ExitUsage}},
+		{"drift named pipe", []string{"drift", filepath.Join(root, "fifo.yaml")}, []int{ExitUsage}},
+		{"drift markdown hostile name", []string{"drift", "--format", "markdown", "--endpoint-url", "http://127.0.0.1:1", filepath.Join(root, "##[add-mask]x.yaml")}, []int{ExitOK, ExitUsage}},
+		{"drift suggest over a pipe", []string{"drift", "--suggest", filepath.Join(root, "fifo.yaml"), "--endpoint-url", "http://127.0.0.1:1", filepath.Join(root, "catalog-info.yaml")}, []int{ExitOK, ExitUsage}},
 	}
 	for _, gha := range []bool{false, true} {
 		for _, c := range cases {
