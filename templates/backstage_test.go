@@ -35,7 +35,9 @@ import (
 
 	"github.com/stagecrew/stagecrew/internal/testenv"
 	"github.com/stagecrew/stagecrew/pkg/annotations"
+	aslpkg "github.com/stagecrew/stagecrew/pkg/asl"
 	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/stepfunctions"
 )
 
 func TestMain(m *testing.M) {
@@ -388,8 +390,9 @@ func checkCatalogInfo(t *testing.T, bs *testenv.BackstageServer, folder string, 
 		}
 		switch folder {
 		case "stepfunctions-workflow":
-			if want := "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow"; got.StateMachine.String() != want {
-				t.Errorf("%s state machine %s, want %s", env, got.StateMachine, want)
+			// Started through the environment's alias, which deploys move.
+			if want := "arn:aws:states:eu-west-1:123456789012:stateMachine:orders-workflow:" + env; got.StateMachine.String() != want || got.StateMachineAlias != env {
+				t.Errorf("%s state machine %s alias %q, want %s and alias %s", env, got.StateMachine, got.StateMachineAlias, want, env)
 			}
 		case "ecs-service":
 			if want := "arn:aws:ecs:eu-west-1:123456789012:service/payments/orders-api"; got.Service.String() != want {
@@ -460,6 +463,7 @@ func checkWorkflow(t *testing.T, values map[string]any, data []byte) {
 			Environment string `yaml:"environment"`
 			Steps       []struct {
 				Uses string            `yaml:"uses"`
+				If   string            `yaml:"if"`
 				With map[string]string `yaml:"with"`
 			} `yaml:"steps"`
 		} `yaml:"jobs"`
@@ -484,6 +488,7 @@ func checkWorkflow(t *testing.T, values map[string]any, data []byte) {
 		t.Errorf("concurrency group %q, want one per environment deployed to", wf.Concurrency.Group)
 	}
 	var calls int
+	var modes []string // of the stagecrew steps, in order, with their if
 	for id, job := range wf.Jobs {
 		if job.Environment != fromInput {
 			t.Errorf("job %s runs in environment %q, want %q", id, job.Environment, fromInput)
@@ -493,6 +498,7 @@ func checkWorkflow(t *testing.T, values map[string]any, data []byte) {
 				continue
 			}
 			calls++
+			modes = append(modes, s.With["mode"]+" if "+s.If)
 			if s.With["environment"] != fromInput {
 				t.Errorf("stagecrew step passes environment %q, want %q", s.With["environment"], fromInput)
 			}
@@ -506,8 +512,17 @@ func checkWorkflow(t *testing.T, values map[string]any, data []byte) {
 			}
 		}
 	}
-	if calls != 1 {
-		t.Errorf("%d steps use stagecrew/stagecrew@v1, want 1", calls)
+	if _, ecs := values["image"]; ecs {
+		if calls != 1 {
+			t.Errorf("%d steps use stagecrew/stagecrew@v1, want 1", calls)
+		}
+		return
+	}
+	// Step Functions: the definition is deployed (on a pull request only
+	// validated and diffed), then, except on a pull request, started.
+	want := []string{"stepfunctions-deploy if ", "stepfunctions if github.event_name != 'pull_request'"}
+	if !slices.Equal(modes, want) {
+		t.Errorf("stagecrew steps %q, want %q", modes, want)
 	}
 }
 
@@ -526,6 +541,15 @@ func checkASL(t *testing.T, data []byte) {
 	}
 	if !strings.HasPrefix(asl.Comment, "orders-workflow:") {
 		t.Errorf("Comment %q", asl.Comment)
+	}
+	// What the skeleton's first push deploys passes the validator the
+	// deploy runs (placeholders substituted as the deploy would).
+	def, err := stepfunctions.Substitute("definition.asl.json", data, map[string]string{})
+	if err != nil {
+		t.Errorf("the skeleton's definition: %v", err)
+	}
+	for _, f := range aslpkg.Validate(def) {
+		t.Errorf("the skeleton's definition: %s", f)
 	}
 }
 
