@@ -479,6 +479,14 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 				t.Errorf("%s: the failure does not say access was denied: %+v", mode, res.Failure)
 			}
 		}
+		// storefront's own service, another family's task definition:
+		// RunTask is held to storefront's family.
+		res, err, calls, log := e.run(t, "storefront", "ecs-run-task", "stagecrew-storefront",
+			map[string]string{"INPUT_TASK-DEFINITION": "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:1", "GITHUB_RUN_ID": "4000"})
+		_, denied := operations(calls)
+		if err == nil || res == nil || res.Status.OK() || denied == nil || denied.Action != "ecs:RunTask" || !strings.Contains(denied.Resource, "task-definition/checkout:1") {
+			t.Errorf("run-task of checkout's task definition with storefront's role: %v, %+v, denied %+v\n%s", err, res, denied, log)
+		}
 		after, err := ecsClient.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"checkout"}})
 		if err != nil || aws.ToString(after.Services[0].TaskDefinition) != aws.ToString(before.Services[0].TaskDefinition) {
 			t.Errorf("checkout's service changed: %v (%v)", after, err)
