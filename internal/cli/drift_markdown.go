@@ -58,7 +58,7 @@ func writeDriftMarkdown(w io.Writer, rep *drift.Report) {
 		fmt.Fprintln(w)
 		for _, f := range diffs {
 			fmt.Fprintf(w, "<details><summary>%s in %s</summary>\n\n", mdText(f.Entity), mdText(f.Environment))
-			writeFence(w, "diff", f.Diff)
+			writeFence(w, "diff", clipLines(f.Diff, maxMarkdownDiffLines))
 			fmt.Fprint(w, "\n</details>\n\n")
 		}
 	}
@@ -145,4 +145,20 @@ func longestRun(s string, c rune) int {
 		}
 	}
 	return best
+}
+
+// maxMarkdownDiffLines bounds each diff in the Markdown report: an issue
+// body holds at most 65,536 characters. The JSON report has them whole.
+const maxMarkdownDiffLines = 150
+
+// clipLines keeps the first n lines of text and says how many it left out.
+func clipLines(text string, n int) string {
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) <= n+1 {
+		return text
+	}
+	return strings.Join(lines[:n], "") + fmt.Sprintf("... %d more lines (see the JSON report)\n", len(lines)-n)
 }

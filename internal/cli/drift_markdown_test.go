@@ -24,6 +24,17 @@ func TestMdText(t *testing.T) {
 	}
 }
 
+func TestClipLines(t *testing.T) {
+	long := strings.Repeat("+x\n", 400)
+	got := clipLines(long, 150)
+	if strings.Count(got, "\n") != 151 || !strings.HasSuffix(got, "... 250 more lines (see the JSON report)\n") {
+		t.Errorf("%q", got[len(got)-80:])
+	}
+	if clipLines("a\nb\n", 150) != "a\nb\n" {
+		t.Error("a short diff was clipped")
+	}
+}
+
 // FuzzMdText: escaped text keeps no markup character unescaped, no raw
 // HTML, mention, reference or link scheme, and stays on one line.
 func FuzzMdText(f *testing.F) {
