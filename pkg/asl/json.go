@@ -158,7 +158,7 @@ func parseJSON(data []byte) (*Value, error) {
 		}
 	}
 	if p.err != nil {
-		p.err.Line, p.err.Column = lineCol(data, p.err.Offset)
+		p.err.Line, p.err.Column = newLineIndex(data).at(p.err.Offset)
 		return nil, p.err
 	}
 	return v, nil
@@ -537,19 +537,4 @@ func hex4(d []byte, i int) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-// lineCol returns the 1-based line and character column of a byte offset.
-func lineCol(data []byte, off int) (line, col int) {
-	if off > len(data) {
-		off = len(data)
-	}
-	line, start := 1, 0
-	for i := 0; i < off; i++ {
-		if data[i] == '\n' {
-			line++
-			start = i + 1
-		}
-	}
-	return line, utf8.RuneCount(data[start:off]) + 1
 }

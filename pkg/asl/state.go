@@ -163,12 +163,9 @@ func (c *checker) target(m *Member, parent, field string, b *Branch) {
 		c.typeErr(m, parent, String)
 		return
 	}
-	for _, s := range b.States {
-		if s.Name == m.Value.Str {
-			return
-		}
+	if c.stateNames(b)[m.Value.Str] == nil {
+		c.unknownTarget(ruleNextUnknown, m, parent, field, m.Value.Str, b)
 	}
-	c.unknownTarget(ruleNextUnknown, m, parent, field, m.Value.Str, b)
 }
 
 // stringField checks that obj's member name, if present, is a string, and

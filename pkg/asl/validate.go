@@ -40,6 +40,8 @@ type checker struct {
 	keyIndex     map[string]int
 	keyIndexOf   *Member
 	keyIndexUpTo int
+	// names are the states of each branch by name (the last of a name).
+	names map[*Branch]map[string]*State
 }
 
 // Validate checks the definition and returns its findings sorted by
@@ -245,10 +247,7 @@ func (c *checker) branch(obj *Value, b *Branch, ql QueryLanguage) {
 		c.add(ruleStatesEmpty, ptr, states, "States has no state")
 		return
 	}
-	names := make(map[string]*State, len(b.States))
-	for _, s := range b.States {
-		names[s.Name] = s
-	}
+	names := c.stateNames(b)
 	if start != nil && start.Value.Kind == String && names[start.Value.Str] == nil {
 		c.unknownTarget(ruleStartAt, start, ptr, "StartAt", start.Value.Str, b)
 	}
@@ -256,6 +255,22 @@ func (c *checker) branch(obj *Value, b *Branch, ql QueryLanguage) {
 		c.state(s, ql, b)
 	}
 	c.reachability(b, names)
+}
+
+// stateNames returns the states of b by name.
+func (c *checker) stateNames(b *Branch) map[string]*State {
+	if m, ok := c.names[b]; ok {
+		return m
+	}
+	if c.names == nil {
+		c.names = map[*Branch]map[string]*State{}
+	}
+	m := make(map[string]*State, len(b.States))
+	for _, s := range b.States {
+		m[s.Name] = s
+	}
+	c.names[b] = m
+	return m
 }
 
 // unknownTarget reports a transition to a state not in b: out of scope

@@ -3,8 +3,11 @@ package asl
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 // find returns the findings of rule.
@@ -238,5 +241,73 @@ func TestJSONataErrorPosition(t *testing.T) {
 	fs = find(Validate([]byte(src)), "jsonata")
 	if len(fs) != 1 || fs[0].Line != 2 || fs[0].Column != 13 {
 		t.Fatalf("findings %v, want one at 2:13 (the string)", fs)
+	}
+}
+
+// TestLargeDefinitionTime: checks stay linear on the largest definitions
+// Step Functions takes (a chain of 20,000 states, each pointing at the next
+// and catching into the first, is about 1 MiB).
+func TestLargeDefinitionTime(t *testing.T) {
+	var b strings.Builder
+	const n = 20000
+	b.WriteString(`{"StartAt":"s0","States":{`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		next := `"Next":"s` + strconv.Itoa(i+1) + `"`
+		if i == n-1 {
+			next = `"End":true`
+		}
+		b.WriteString(`"s` + strconv.Itoa(i) + `":{"Type":"Pass",` + next + `}`)
+	}
+	b.WriteString(`}}`)
+	start := time.Now()
+	fs := Validate([]byte(b.String()))
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Validate of %d states took %v", n, d)
+	}
+	if HasErrors(fs) {
+		t.Errorf("findings %v", fs[:min(3, len(fs))])
+	}
+}
+
+// TestLineIndex compares the block-counted columns with a plain count
+// over text with long lines and multi-byte characters.
+func TestLineIndex(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		switch i % 7 {
+		case 0:
+			b.WriteString("é")
+		case 3:
+			b.WriteString("✓𝄞")
+		case 5:
+			if i%500 == 5 {
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString("ab")
+	}
+	data := []byte(b.String())
+	idx := newLineIndex(data)
+	line, start := 1, 0
+	for off := 0; off <= len(data); off++ {
+		if off > 0 && data[off-1] == '\n' {
+			line, start = line+1, off
+		}
+		if off < len(data) && !utf8.RuneStart(data[off]) {
+			continue // findings start at characters
+		}
+		wantCol := utf8.RuneCount(data[start:off]) + 1
+		if l, c := idx.at(off); l != line || c != wantCol {
+			t.Fatalf("offset %d: %d:%d, want %d:%d", off, l, c, line, wantCol)
+		}
+	}
+	for _, n := range []int{0, 1, lineBlock - 1, lineBlock, lineBlock + 1, 2 * lineBlock} {
+		d := []byte(strings.Repeat("x", n))
+		if l, c := newLineIndex(d).at(n); l != 1 || c != n+1 {
+			t.Errorf("%d bytes: end at %d:%d", n, l, c)
+		}
 	}
 }
