@@ -32,6 +32,12 @@ type Outputs struct {
 	// deployment of a blue/green one.
 	TaskDefinitionARN      string `json:"task-definition-arn,omitempty" jsonschema_description:"The ARN of the task definition revision deployed or registered (ecs-deploy)."`
 	CodeDeployDeploymentID string `json:"codedeploy-deployment-id,omitempty" jsonschema_description:"The ID of the CodeDeploy deployment of a blue/green service (ecs-deploy of a service with the CODE_DEPLOY deployment controller)."`
+
+	// What a definition deploy published (stepfunctions-deploy); its
+	// runner writes them.
+	VersionARN         string `json:"version-arn,omitempty" jsonschema_description:"The ARN of the state machine version the definition is published as (stepfunctions-deploy); the existing version when the definition and role were already deployed."`
+	AliasARN           string `json:"alias-arn,omitempty" jsonschema_description:"The ARN of the environment's alias the deploy moved (stepfunctions-deploy)."`
+	PreviousVersionARN string `json:"previous-version-arn,omitempty" jsonschema_description:"The version the alias routed to before the deploy, to roll back to (stepfunctions-deploy); empty for a new alias."`
 }
 
 // Values returns the non-empty outputs by name, in field order.
