@@ -75,9 +75,10 @@ func plainASCIIHost(host string) bool {
 //   - a label whose first character is R, AL or AN is right-to-left: all
 //     its characters must be R, AL, AN, EN, ES, CS, ET, ON, BN or NSM, and
 //     its last character other than NSM must be R, AL, EN or AN;
-//   - in any other label, the characters before the last one other than
-//     NSM must be L, EN, ES, CS, ET, ON, BN or NSM (the last one is not
-//     checked: "aא" passes, "aאa" does not);
+//   - in a label whose first character is L, the characters before the
+//     last one other than NSM must be L, EN, ES, CS, ET, ON, BN or NSM (the
+//     last one is not checked: "aא" passes, "aאa" does not); a label that
+//     starts otherwise ("9א9", "-א") is not checked;
 //   - no label holds both EN and AN.
 func rtlLabelOK(label string) bool {
 	var classes []bidi.Class
@@ -115,6 +116,9 @@ func rtlLabelOK(label string) bool {
 		}
 		return false
 	}
+	if classes[0] != bidi.L {
+		return true
+	}
 	for _, c := range classes[:last] {
 		switch c {
 		case bidi.L, bidi.EN, bidi.ES, bidi.CS, bidi.ET, bidi.ON, bidi.BN, bidi.NSM:
@@ -151,6 +155,12 @@ func asciiPunycodeLabels(host string) (string, bool) {
 		}
 		if len(l) > 5 && strings.EqualFold(l[:4], "xn--") && l[len(l)-1] == '-' && plainASCIIHost(strings.ReplaceAll(l[4:], "xn--", "x")) {
 			labels[i] = "a"
+			continue
+		}
+		if len(l) > 5 && strings.EqualFold(l[:5], "xn---") {
+			// An empty basic part written with its delimiter: Node decodes
+			// it as if the delimiter were not there.
+			labels[i] = "xn--" + l[5:]
 		}
 	}
 	return strings.Join(labels, "."), true
