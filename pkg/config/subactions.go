@@ -100,7 +100,7 @@ func Actions() []ActionSpec {
 		{Dir: "actions/deploy-service", Name: "stagecrew deploy-service", Icon: "upload-cloud",
 			Description: "Deploy a new task definition (or image) to the Backstage entity's ECS service with GitHub OIDC, after the policy allows it; wait for the rollout, and report to the PR and Backstage.",
 			Inputs:      modeInputs(ModeECSDeploy), Mode: ModeECSDeploy, Run: run,
-			Outputs: []string{"status", "deployment-id", "console-url", "audit-record"}},
+			Outputs: []string{"status", "deployment-id", "task-definition-arn", "codedeploy-deployment-id", "console-url", "audit-record"}},
 		{Dir: "actions/run-task", Name: "stagecrew run-task", Icon: "terminal",
 			Description: "Run a one-off ECS task (a migration, a backfill) for the Backstage entity with GitHub OIDC, after the policy allows it; wait for its exit code, and report to the PR and Backstage.",
 			Inputs:      modeInputs(ModeECSRunTask), Mode: ModeECSRunTask, Run: run,

@@ -167,3 +167,22 @@ func TestReadCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestDeployServiceOutputs: deploy-service declares every output an ECS
+// deploy writes (actions' ecsDeployOutputs), so a workflow can read the
+// revision and the blue/green deployment without ${{ steps.x.outputs }}
+// of an undeclared name resolving to "".
+func TestDeployServiceOutputs(t *testing.T) {
+	for _, s := range Actions() {
+		if s.Dir != "actions/deploy-service" {
+			continue
+		}
+		for _, want := range []string{"status", "deployment-id", "task-definition-arn", "codedeploy-deployment-id", "console-url", "audit-record"} {
+			if !slices.Contains(s.Outputs, want) {
+				t.Errorf("deploy-service outputs %v lack %s", s.Outputs, want)
+			}
+		}
+		return
+	}
+	t.Fatal("no actions/deploy-service")
+}
