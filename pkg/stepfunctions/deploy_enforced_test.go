@@ -18,17 +18,17 @@ import (
 	"github.com/stagecrew/stagecrew/pkg/result"
 )
 
-// TestDeployUnderEnforcedIAM: a deploy (publish, new alias, canary to 100 %)
+// testDeployUnderEnforcedIAM (a subtest of TestDeployAgainstMoto, on its
+// server): a deploy (publish, new alias, canary to 100 %)
 // under credentials carrying exactly the policy pkg/iam generates for it,
 // each call authorized by moto with IAM enforced (signature and action)
 // and by an IAMProxy in front of moto (resource and conditions,
 // iam-simulate); without the alias statement, the alias calls are denied.
-func TestDeployUnderEnforcedIAM(t *testing.T) {
+func testDeployUnderEnforcedIAM(t *testing.T, e *motoEnv) {
 	sim := testenv.StartIAMSimulator(t)
 	if t.Skipped() {
 		return
 	}
-	e := newMoto(t)
 	sm := e.machine(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	ctx := context.Background()
 	cfg := e.m.Config()

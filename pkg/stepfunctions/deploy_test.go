@@ -82,6 +82,7 @@ func TestDeployAgainstMoto(t *testing.T) {
 	t.Run("canary rolls back", func(t *testing.T) { testDeployCanaryRollsBack(t, e) })
 	t.Run("plan", func(t *testing.T) { testPlan(t, e) })
 	t.Run("start through the alias", func(t *testing.T) { testStartThroughAlias(t, e) })
+	t.Run("under enforced IAM", func(t *testing.T) { testDeployUnderEnforcedIAM(t, e) }) // last: it changes the server's IAM
 }
 
 // testStartThroughAlias: after a deploy, the runner starts executions
