@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -89,6 +91,19 @@ metadata:
     stagecrew.dev/environments: production
     stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-payments
 spec: {type: workflow, lifecycle: production, owner: group:default/shop-team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: bluegreen
+  annotations:
+    github.com/project-slug: acme/payments
+    aws.amazon.com/amazon-ecs-service-arn: arn:aws:ecs:us-east-1:123456789012:service/prod/bluegreen
+    stagecrew.dev/environments: production
+    stagecrew.dev/role-arn: arn:aws:iam::123456789012:role/stagecrew-bluegreen
+    stagecrew.dev/ecs-container: app
+    stagecrew.dev/task-definition: ecs/bluegreen.json
+spec: {type: service, lifecycle: production, owner: group:default/shop-team}
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Group
@@ -168,7 +183,7 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 		net <- netResult{n, err}
 	}()
 	gh := testenv.StartGitHub(t, testenv.GitHubOptions{})
-	files := map[string]string{"catalog-info.yaml": enforcedCatalog, "ecs/storefront.json": enforcedTaskDef("storefront"), "ecs/checkout.json": enforcedTaskDef("checkout")}
+	files := map[string]string{"catalog-info.yaml": enforcedCatalog, "ecs/storefront.json": enforcedTaskDef("storefront"), "ecs/checkout.json": enforcedTaskDef("checkout"), "ecs/bluegreen.json": enforcedTaskDef("bluegreen")}
 	gh.SetRepository("acme", "payments", "main", files)
 	for name, text := range files {
 		p := filepath.Join(e.dir, filepath.FromSlash(name))
@@ -198,7 +213,7 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 
 	// What `stagecrew iam permissions` and `stagecrew iam trust-policy`
 	// print, through the commands' own run functions.
-	for role, entity := range map[string]string{"stagecrew-storefront": "storefront", "stagecrew-payments": "payments"} {
+	for role, entity := range map[string]string{"stagecrew-storefront": "storefront", "stagecrew-payments": "payments", "stagecrew-bluegreen": "bluegreen"} {
 		var out bytes.Buffer
 		opts := &cli.IAMOptions{IO: &cli.IOStreams{Out: &out, ErrOut: io.Discard}, EntityFile: filepath.Join(e.dir, "catalog-info.yaml"), Name: entity, Environment: "production"}
 		if err := cli.IAMPermissionsRun(context.Background(), opts); err != nil {
@@ -211,6 +226,25 @@ func newEnforcedEnv(t *testing.T) *enforcedEnv {
 			t.Fatalf("iam trust-policy %s: %v", entity, err)
 		}
 		e.trust[role] = bytes.Clone(out.Bytes())
+	}
+	// `stagecrew iam permissions` has no CodeDeploy flags yet: bluegreen's
+	// policy is pkg/iam's for its service with the deployment group, the
+	// statements the CLI will add.
+	bg, err := iam.ParseTaskDefinition([]byte(enforcedTaskDef("bluegreen")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bgSvc, err := annotations.ParseServiceARN("arn:aws:ecs:us-east-1:123456789012:service/prod/bluegreen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bgDoc, err := iam.Permissions(iam.PermissionOptions{Service: bgSvc, TaskDefinition: bg,
+		Deploy: iam.DeployOptions{CodeDeploy: &iam.CodeDeployGroup{Application: "bluegreen", DeploymentGroup: "production"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.policies["stagecrew-bluegreen"], err = bgDoc.JSON(); err != nil {
+		t.Fatal(err)
 	}
 	r := <-net
 	if r.err != nil {
@@ -254,7 +288,7 @@ func (e *enforcedEnv) setUpAWS(t *testing.T, network *ecstypes.NetworkConfigurat
 	t.Helper()
 	ctx := context.Background()
 	client := ecs.NewFromConfig(e.admin)
-	for _, family := range []string{"storefront", "checkout"} {
+	for _, family := range []string{"storefront", "checkout", "bluegreen"} {
 		var in ecs.RegisterTaskDefinitionInput
 		if err := json.Unmarshal([]byte(enforcedTaskDef(family)), &in); err != nil {
 			t.Fatal(err)
@@ -263,9 +297,15 @@ func (e *enforcedEnv) setUpAWS(t *testing.T, network *ecstypes.NetworkConfigurat
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("prod"), ServiceName: aws.String(family),
+		svc := &ecs.CreateServiceInput{Cluster: aws.String("prod"), ServiceName: aws.String(family),
 			TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate,
-			NetworkConfiguration: network}); err != nil {
+			NetworkConfiguration: network}
+		if family == "bluegreen" {
+			svc.DeploymentController = &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeCodeDeploy}
+			svc.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef"),
+				ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}}
+		}
+		if _, err := client.CreateService(ctx, svc); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := client.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:123456789012:service/prod/" + family),
@@ -275,6 +315,14 @@ func (e *enforcedEnv) setUpAWS(t *testing.T, network *ecstypes.NetworkConfigurat
 		if _, err := cloudwatchlogs.NewFromConfig(e.admin).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/" + family)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	cd := codedeploy.NewFromConfig(e.admin)
+	if _, err := cd.CreateApplication(ctx, &codedeploy.CreateApplicationInput{ApplicationName: aws.String("bluegreen"), ComputePlatform: cdtypes.ComputePlatformEcs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cd.CreateDeploymentGroup(ctx, &codedeploy.CreateDeploymentGroupInput{ApplicationName: aws.String("bluegreen"), DeploymentGroupName: aws.String("production"),
+		ServiceRoleArn: aws.String("arn:aws:iam::123456789012:role/codedeploy")}); err != nil {
+		t.Fatal(err)
 	}
 	sm := sfn.NewFromConfig(e.admin)
 	for _, name := range []string{"payments", "ledger"} {
@@ -571,9 +619,52 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 			}
 		}
 	})
+	t.Run("blue/green", e.blueGreen)
 	t.Run("tag lookup", e.tagLookup)
 	t.Run("moto checks actions, not resources", e.motoChecks)
 	t.Logf("total: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// blueGreen deploys the CODE_DEPLOY service through actions.Run under its
+// policy: every call goes through the IAMProxy, then testenv's CodeDeploy
+// stand-in (what moto 5.2.1 does not model of CodeDeploy: status,
+// lifecycle events, targets, StopDeployment), then moto. moto decides the
+// calls the stand-in forwards (CreateDeployment, GetDeployment,
+// ListDeployments and the ECS calls); the proxy decides all.
+func (e *enforcedEnv) blueGreen(t *testing.T) {
+	standin := testenv.StartCodeDeployStandin(t, e.moto, func(_ string, poll int) testenv.CodeDeployState {
+		if poll < 3 {
+			return testenv.CodeDeployState{Status: "InProgress", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "InProgress")}}
+		}
+		return testenv.CodeDeployState{Status: "Succeeded", Lifecycle: []map[string]any{testenv.LifecycleEvent("Install", "Succeeded"), testenv.LifecycleEvent("AllowTraffic", "Succeeded")}}
+	})
+	direct := e.proxy
+	e.proxy = testenv.StartIAMProxy(t, standin.URL, e.sim)
+	defer func() { e.proxy = direct }()
+	env := map[string]string{"INPUT_IMAGE": "registry.example/bluegreen:2", "INPUT_CODEDEPLOY-APPLICATION": "bluegreen", "INPUT_CODEDEPLOY-DEPLOYMENT-GROUP": "production"}
+	res, err, calls, log := e.run(t, "bluegreen", "ecs-deploy", "stagecrew-bluegreen", env)
+	ops, denied := operations(calls)
+	if err != nil || res.Status != result.Succeeded || denied != nil || standin.Count("CreateDeployment") != 1 {
+		t.Fatalf("blue/green: %v, %+v, denied %+v\n%s", err, res, denied, log)
+	}
+	mustInclude(t, "blue/green", ops, "ecs:RegisterTaskDefinition", "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:ListDeploymentTargets", "codedeploy:GetDeploymentTarget")
+	for _, c := range calls {
+		if c.MotoDenied {
+			t.Errorf("moto denied %s", c.Operation)
+		}
+	}
+
+	// Not vacuous: without the deployment group's statement, the deploy is
+	// refused before anything starts.
+	whole := e.policies["stagecrew-bluegreen"]
+	e.policies["stagecrew-bluegreen"] = withoutStatement(t, whole, "BlueGreenDeployments")
+	env["INPUT_IMAGE"], env["GITHUB_RUN_ID"] = "registry.example/bluegreen:3", "5000"
+	res, err, calls, log = e.run(t, "bluegreen", "ecs-deploy", "stagecrew-bluegreen", env)
+	e.policies["stagecrew-bluegreen"] = whole
+	_, denied = operations(calls)
+	if err == nil || res == nil || res.Status.OK() || denied == nil || !strings.HasPrefix(denied.Action, "codedeploy:") || standin.Count("CreateDeployment") != 1 {
+		t.Errorf("blue/green without BlueGreenDeployments: %v, %+v, denied %+v\n%s", err, res, denied, log)
+	}
 }
 
 // tagLookup finds storefront's service by its tags (pkg/ecs's
