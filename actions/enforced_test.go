@@ -669,10 +669,11 @@ func (e *enforcedEnv) blueGreen(t *testing.T) {
 
 // tagLookup finds storefront's service by its tags (pkg/ecs's
 // FindServiceByTags, the awslabs plugin's aws.amazon.com/amazon-ecs-service-tags)
-// under the policy pkg/iam generates for it. Neither the action nor
-// `stagecrew iam permissions` wires tag lookup yet, so this runs the
-// library entry point under iam.Permissions with DeployOptions.FindByTags;
-// without it, the lookup is denied by both layers.
+// under the policy pkg/iam generates for it. `stagecrew iam permissions`
+// does not grant tag lookup yet (an entity with only the tags annotation
+// has "nothing to grant"), so this runs the library entry point the action
+// uses under iam.Permissions with DeployOptions.FindByTags; without it, the
+// lookup is denied by both layers.
 func (e *enforcedEnv) tagLookup(t *testing.T) {
 	ctx := context.Background()
 	td, err := iam.ParseTaskDefinition([]byte(enforcedTaskDef("storefront")))
