@@ -79,6 +79,7 @@ func Commands() []*Command {
 		schemaCommand(),
 		iamTrustPolicyCommand(),
 		iamPermissionsCommand(),
+		iamExecutionRoleCommand(),
 		actionRunCommand(),
 		actionCredentialsCommand(),
 		versionCommand(""),

@@ -36,6 +36,17 @@ type IAMOptions struct {
 	// StateMachineRole is the state machine's execution role a definition
 	// deploy may pass (iam:PassRole, to Step Functions only).
 	StateMachineRole string
+	// Steps are the with: of the workflow steps that use the role (--input
+	// and --step), read by pkg/config as the action reads them: the policy
+	// adds what they make the action call (applySteps).
+	Steps []map[string]string
+	// BlueGreen: the service has the CODE_DEPLOY deployment controller
+	// (which the entity does not record): add CodeDeploy's statements.
+	BlueGreen bool
+	// Service is the ECS service an entity with only
+	// aws.amazon.com/amazon-ecs-service-tags resolves to (the policy names
+	// it; the role may also find it by its tags).
+	Service string
 }
 
 func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []string) error {
@@ -49,7 +60,13 @@ func iamFlags(c *Command, streams *IOStreams, opts *IAMOptions) func(args []stri
 		fs.StringVar(&opts.Branch, "branch", "main", "`branch` for --sub branch")
 		fs.StringVar(&opts.ImmutableIDs, "immutable-ids", "", "`OWNERID/REPOID`: pin the immutable subject form repo:OWNER@OWNERID/REPO@REPOID:...")
 		fs.StringVar(&opts.Audience, "audience", iam.DefaultAudience, "the OIDC token's `aud`")
+	} else if c.Name == "iam execution-role" {
+		fs.StringVar(&opts.TaskDefinition, "task-definition", "", "ECS task definition JSON `file` whose containers' secrets ECS reads (default: the entity's stagecrew.dev/task-definition)")
+		stepFlags(fs, &opts.Steps)
 	} else {
+		stepFlags(fs, &opts.Steps)
+		fs.BoolVar(&opts.BlueGreen, "blue-green", false, "the service has the CODE_DEPLOY deployment controller: add CodeDeploy's statements (application and deployment group from the codedeploy-* inputs, else AppECS-CLUSTER-SERVICE and DgpECS-CLUSTER-SERVICE)")
+		fs.StringVar(&opts.Service, "service", "", "the ECS service `ARN` the entity's aws.amazon.com/amazon-ecs-service-tags find (required for an entity with tags and no service ARN)")
 		fs.StringVar(&opts.TaskDefinition, "task-definition", "", "ECS task definition JSON `file` (default: the entity's stagecrew.dev/task-definition, relative to the entity file's folder or a parent)")
 		fs.BoolVar(&opts.Drift, "drift", false, "print the read-only policy 'stagecrew drift' needs in the environment's account and regions instead")
 		fs.StringVar(&opts.StateMachineRole, "state-machine-role", "", "the state machine's execution role `ARN`: a definition deploy may pass it to Step Functions (iam:PassRole); without it, deploys that keep the role")
@@ -102,8 +119,26 @@ func iamPermissionsCommand() *Command {
 	c := &Command{
 		Name:    "iam permissions",
 		Summary: "Print the least-privilege IAM permission policy for the entity's resources in one environment",
-		Usage:   "iam permissions --entity FILE --environment ENV [--task-definition FILE]",
+		Usage:   "iam permissions --entity FILE --environment ENV [--task-definition FILE] [--input NAME=VALUE]... [--step --input NAME=VALUE...]... [--blue-green] [--service ARN] [--state-machine-role ARN] [--drift]",
 		Examples: `  stagecrew iam permissions --entity catalog-info.yaml --environment production
+
+  # the deploy step's with: (keep-revisions, tags) and a run-task step's
+  stagecrew iam permissions --entity catalog-info.yaml --environment production \
+    --input mode=ecs-deploy --input keep-revisions=5 --input tags=team=payments \
+    --step --input mode=ecs-run-task --input command='["bin/migrate"]'
+
+  # a blue/green service with the console's CodeDeploy names
+  stagecrew iam permissions --entity catalog-info.yaml --environment production --blue-green
+
+Each --input is an input of the stagecrew action as a step's with: gives it,
+read and checked as the action reads it (mode auto is decided from the
+entity); --step starts another step of the same role. Inputs that make the
+action call more add their statements: keep-revisions (deregistering
+revisions), tags (tagging on create), task-role-arn and execution-role-arn
+(iam:PassRole), codedeploy-application and codedeploy-deployment-group
+(blue/green), mode stepfunctions-deploy and alias (publishing versions,
+moving the alias). An entity found by its amazon-ecs-service-tags gets
+tag:GetResources.
 
 The policy covers the entity's state machine (and its executions) and ECS
 service, task definition family, task roles and awslogs group, and nothing
@@ -240,9 +275,15 @@ func IAMPermissionsRun(_ context.Context, opts *IAMOptions) error {
 		return err // the role is not needed to write its permissions
 	}
 	if opts.Drift {
+		if len(opts.Steps) > 0 || opts.BlueGreen || opts.Service != "" {
+			return usageErrorf("--drift prints the read-only policy of 'stagecrew drift': --input, --step, --blue-green and --service do not apply")
+		}
 		return driftPermissionsRun(opts, e, envTargets)
 	}
 	po := iam.PermissionOptions{StateMachine: envTargets.StateMachine, Service: envTargets.Service}
+	if err := serviceByTags(opts, e, &po, &envTargets, targets); err != nil {
+		return err
+	}
 	if !po.StateMachine.IsZero() && (targets.StateMachineDefinition != "" || envTargets.StateMachineAlias != "" || opts.StateMachineRole != "") {
 		// The entity deploys its definition (mode stepfunctions-deploy).
 		po.DefinitionDeploy = &iam.DefinitionDeploy{Alias: envTargets.StateMachineAlias}
@@ -259,26 +300,12 @@ func IAMPermissionsRun(_ context.Context, opts *IAMOptions) error {
 			e.Ref(), opts.Environment, annotations.KeyStateMachineARN, annotations.KeyECSServiceARN, opts.Environment)
 	}
 	if !po.Service.IsZero() {
-		path := opts.TaskDefinition
-		if path == "" {
-			if targets.TaskDefinition == "" {
-				return invalidf("%s has an ECS service but no %s annotation naming its task definition file (its family and roles scope ecs:RunTask and iam:PassRole); add it or pass --task-definition",
-					e.Ref(), annotations.KeyTaskDefinition)
-			}
-			path, err = findUp(filepath.Dir(opts.EntityFile), targets.TaskDefinition)
-			if err != nil {
-				return invalidf("%s: %s: %v", e.Ref(), annotations.KeyTaskDefinition, err)
-			}
+		if po.TaskDefinition, err = readIAMTaskDefinition(opts, e, targets); err != nil {
+			return err
 		}
-		data, err := safefile.ReadFile(path, catalog.DefaultMaxFileSize)
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot read %s: %s", path, readProblem(err))}
-		}
-		td, err := iam.ParseTaskDefinition(data)
-		if err != nil {
-			return invalidf("%s: %v", path, err)
-		}
-		po.TaskDefinition = td
+	}
+	if err := applySteps(&po, opts.Steps, opts.Environment, envTargets, targets, opts.BlueGreen); err != nil {
+		return err
 	}
 	doc, err := iam.Permissions(po)
 	if err != nil {
