@@ -36,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 build() { # dir
-	git -C "$root" worktree add --detach "$1" HEAD >/dev/null
+	git -C "$root" worktree add -q --detach "$1" HEAD
 	(cd "$1" && STAGECREW_RELEASE_VERSION="$version" gr release --snapshot --clean >"$1.log" 2>&1) || {
 		cat "$1.log" >&2
 		exit 1
