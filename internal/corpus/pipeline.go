@@ -11,6 +11,11 @@ import (
 // (empty annotations), explicit YAML tags as the npm yaml package reads
 // them, URL hosts as Node's WHATWG parser reads them, and Location
 // targets and types.
+// BaseURL stands, in a case's text, for the absolute URL of the folder
+// the case's files are served from (testenv.PipelineBase); a Go reader
+// puts any absolute URL there.
+const BaseURL = "@@BASE@@"
+
 func pipelineCases(with func(kind string, f func(e *entity)) string) []Case {
 	var cs []Case
 	add := func(id, text string, files map[string]string) {
@@ -48,6 +53,12 @@ func pipelineCases(with func(kind string, f func(e *entity)) string) []Case {
 		{"{$unknown: ./a.txt}", map[string]string{"a.txt": "x"}},
 		{"{$ref: '#/definitions/x'}", nil},
 		{"{text: ./a.txt}", map[string]string{"a.txt": "x"}},
+		// Absolute URLs (BaseURL: the case's folder, served to the catalog):
+		// stagecrew does not fetch them; $text counts as a string, $json
+		// and $yaml as a mapping.
+		{"{$text: '" + BaseURL + "/openapi.yaml'}", map[string]string{"openapi.yaml": openapi}},
+		{"{$yaml: '" + BaseURL + "/openapi.yaml'}", map[string]string{"openapi.yaml": openapi}},
+		{"{$json: '" + BaseURL + "/def.json'}", map[string]string{"def.json": `{"openapi": "3.0.0"}`}},
 	} {
 		add(fmt.Sprintf("placeholder/definition/%d", i), api(p.def), p.files)
 	}

@@ -16,12 +16,18 @@ import (
 
 // PipelineCase is one catalog file for the catalog's processing pipeline:
 // its text and the files beside it (the targets of $text, $json and $yaml
-// placeholders and of Location entities), by path relative to it.
+// placeholders and of Location entities), by path relative to it. In the
+// text, PipelineBase stands for the absolute URL of the case's folder on
+// the file server, for placeholders with absolute URLs.
 type PipelineCase struct {
 	ID    string
 	YAML  string
 	Files map[string]string
 }
+
+// PipelineBase is replaced, in a PipelineCase's text, by the absolute URL
+// of its folder (no trailing slash).
+const PipelineBase = "@@BASE@@"
 
 // PipelineResult is the catalog's verdict on one PipelineCase.
 type PipelineResult struct {
@@ -71,6 +77,14 @@ func (s *BackstageServer) DryRunLocations(t testing.TB, cases []PipelineCase) []
 	}
 	files := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer files.Close()
+	for i, c := range cases {
+		if strings.Contains(c.YAML, PipelineBase) {
+			text := strings.ReplaceAll(c.YAML, PipelineBase, files.URL+"/"+fmt.Sprint(i))
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprint(i), "catalog-info.yaml"), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
 	results := make([]PipelineResult, len(cases))
 	next := make(chan int)
