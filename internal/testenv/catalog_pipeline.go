@@ -172,8 +172,8 @@ func (s *BackstageServer) dryRun(target string) (PipelineResult, error) {
 
 // catalogAPIError is the error body of Backstage's REST API.
 type catalogAPIError struct {
-	Name    string          `json:"name"`
-	Message string          `json:"message"`
+	Name    string           `json:"name"`
+	Message string           `json:"message"`
 	Cause   *catalogAPIError `json:"cause"`
 }
 
