@@ -34,6 +34,8 @@ var aslValidatorDisagrees = map[string]string{
 	"invalid/duplicate-key.state":                            "JSON.parse keeps the last of two members with one name, so a state defined twice goes unnoticed",
 	"invalid/errors-all.not-alone":                           "States.ALL must appear alone in ErrorEquals (specification); not checked",
 	"invalid/errors-all.not-last":                            "States.ALL must be in the last Retrier/Catcher (specification); not checked",
+	"invalid/express-integration.callback-in-express-map":    "Express workflows (here a distributed Map's EXPRESS child executions) do not run .waitForTaskToken integrations (AWS); not checked",
+	"invalid/express-integration.sync-in-express-map":        "Express workflows do not run .sync integrations (AWS); not checked",
 	"invalid/field-required.item-batcher-empty":              "an ItemBatcher without MaxItemsPerBatch or MaxInputBytesPerBatch (or *Path) is accepted",
 	"invalid/field-value.retry-interval-zero":                "IntervalSeconds must be a positive integer; 0 is accepted",
 	"invalid/field-value.wait-timestamp-lowercase":           "the specification's timestamp profile requires an uppercase T and Z; not checked",

@@ -162,6 +162,9 @@ func (c *checker) processor(pm *Member, parent string, ql QueryLanguage, s *Stat
 	c.stringField(obj, ptr, "Comment", false)
 	if s.Processor != nil {
 		c.branch(obj, s.Processor, ql)
+		if mode == "DISTRIBUTED" && c.executionType(obj) == "EXPRESS" {
+			c.expressOnly(s.Processor)
+		}
 	}
 	return mode
 }
@@ -359,4 +362,31 @@ func (c *checker) resultWriter(m *Member, parent string, ql QueryLanguage) {
 			c.add(ruleValue, cptr, t, "Transformation is NONE, COMPACT or FLATTEN, not %q", clip(t.Value.Str))
 		}
 	}
+}
+
+// executionType is the ExecutionType of an item processor, or "".
+func (c *checker) executionType(proc *Value) string {
+	return proc.Get("ProcessorConfig").Get("ExecutionType").str()
+}
+
+// expressOnly reports the Task states of b (and of the branches and item
+// processors inside it) that an Express workflow cannot run: .sync and
+// .waitForTaskToken integrations, and activities.
+func (c *checker) expressOnly(b *Branch) {
+	walkBranch(b, func(s *State) bool {
+		if s.Type != "Task" || s.Resource == "" {
+			return true
+		}
+		r := s.Resource
+		m := s.Value.member("Resource")
+		switch {
+		case strings.HasSuffix(r, ".waitForTaskToken"):
+			c.add(ruleExpress, s.Pointer, m, "Express child executions cannot wait for a task token (%s)", clip(r))
+		case strings.Contains(r, ".sync"):
+			c.add(ruleExpress, s.Pointer, m, "Express child executions cannot run a .sync integration (%s)", clip(r))
+		case strings.Contains(r, ":activity:"):
+			c.add(ruleExpress, s.Pointer, m, "Express child executions cannot run activities (%s)", clip(r))
+		}
+		return true
+	})
 }

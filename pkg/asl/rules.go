@@ -55,6 +55,7 @@ var (
 	ruleMap            = rule("map", SeverityError, "a Map state has one ItemProcessor (or deprecated Iterator) with a valid ProcessorConfig, and distributed-only fields only in DISTRIBUTED mode")
 	ruleMapDeprecated  = rule("map-deprecated", SeverityWarning, "Iterator and Parameters of a Map state are deprecated: use ItemProcessor and ItemSelector")
 	ruleLabel          = rule("map-label", SeverityError, "a Map Label is at most 40 characters, without white space or the characters ? \" # % \\ ^ | ~ ` $ & , ; : / < > { } [ ] * and controls")
+	ruleExpress        = rule("express-integration", SeverityError, "Express workflows (a distributed Map's EXPRESS child executions) run no .sync or .waitForTaskToken integrations and no activities")
 	ruleResource       = rule("task-resource", SeverityError, "a Task's Resource is an ARN (arn:partition:service:...)")
 	ruleFail           = rule("fail", SeverityError, "a Fail state has at most one of Error and ErrorPath, and of Cause and CausePath")
 	rulePath           = rule("path", SeverityError, "a Path (InputPath, OutputPath, ItemsPath, ...) is a JSONPath starting with $ or $$ (or a variable)")
