@@ -31,7 +31,7 @@
 // for a diff):
 //
 //	def, err := asl.Parse(data) // err is a *SyntaxError
-//	findings := def.Validate()
+//	findings := def.Validate()  // def.ValidateExpress() for an EXPRESS state machine
 //	def.Walk(func(s *asl.State) bool { fmt.Println(s.Name, s.Type, s.Resource); return true })
 //
 // The package does no I/O and keeps no state; it is safe for concurrent use

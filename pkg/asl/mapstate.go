@@ -162,7 +162,7 @@ func (c *checker) processor(pm *Member, parent string, ql QueryLanguage, s *Stat
 	c.stringField(obj, ptr, "Comment", false)
 	if s.Processor != nil {
 		c.branch(obj, s.Processor, ql)
-		if mode == "DISTRIBUTED" && c.executionType(obj) == "EXPRESS" {
+		if mode == "DISTRIBUTED" && c.executionType(obj) == "EXPRESS" && !c.express {
 			c.expressOnly(s.Processor)
 		}
 	}

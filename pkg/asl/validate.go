@@ -42,13 +42,28 @@ type checker struct {
 	keyIndexUpTo int
 	// names are the states of each branch by name (the last of a name).
 	names map[*Branch]map[string]*State
+	// express: the whole state machine is EXPRESS (ValidateExpress), so
+	// expressOnly covers every state once.
+	express bool
 }
 
 // Validate checks the definition and returns its findings sorted by
 // position, or nil when there are none. Use [HasErrors] to tell a valid
 // definition (warnings only) from an invalid one.
 func (d *Definition) Validate() []Finding {
-	c := &checker{d: d, owner: map[string]*Branch{}}
+	return d.validate(false)
+}
+
+// ValidateExpress is Validate for an EXPRESS state machine: beside the
+// rules of Validate, none of its Task states may use a .sync or
+// .waitForTaskToken integration or an activity (rule
+// "express-integration"), which Express workflows do not run.
+func (d *Definition) ValidateExpress() []Finding {
+	return d.validate(true)
+}
+
+func (d *Definition) validate(express bool) []Finding {
+	c := &checker{d: d, owner: map[string]*Branch{}, express: express}
 	if len(d.source) > MaxDefinitionSize {
 		c.addAt(ruleTooLarge, "", 0, "the definition is %d bytes; Step Functions accepts at most %d", len(d.source), MaxDefinitionSize)
 	}
@@ -85,6 +100,9 @@ func (d *Definition) Validate() []Finding {
 	}
 	c.collectNames(&d.Branch)
 	c.branch(root, &d.Branch, d.QueryLanguage)
+	if express {
+		c.expressOnly(&d.Branch)
+	}
 	return c.result()
 }
 

@@ -311,3 +311,24 @@ func TestLineIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateExpress(t *testing.T) {
+	src := []byte(`{"StartAt": "Wait", "States": {
+  "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Next": "Fan"},
+  "Fan": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+    "StartAt": "Run", "States": {"Run": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}}}}
+}}`)
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// STANDARD: only the EXPRESS child executions are limited.
+	if got := find(d.Validate(), "express-integration"); len(got) != 1 || got[0].Pointer != "/States/Fan/ItemProcessor/States/Run/Resource" {
+		t.Errorf("Validate: %v, want the .sync task of the EXPRESS processor", got)
+	}
+	// EXPRESS: every state, each once.
+	got := find(d.ValidateExpress(), "express-integration")
+	if len(got) != 2 || got[0].Pointer != "/States/Wait/Resource" || got[1].Pointer != "/States/Fan/ItemProcessor/States/Run/Resource" {
+		t.Errorf("ValidateExpress: %v, want the callback and the .sync task", got)
+	}
+}
