@@ -18,13 +18,14 @@ type ASLValidateOptions struct {
 	Paths   []string // files, folders, globs, or "-" for standard input
 	Format  string   // "text", "json" or "github"
 	Exclude []string // --exclude patterns, as validate's
+	Express bool     // the definitions are of EXPRESS state machines
 }
 
 func aslValidateCommand() *Command {
 	c := &Command{
 		Name:    "asl validate",
 		Summary: "Check Step Functions definitions (Amazon States Language, JSONPath and JSONata)",
-		Usage:   "asl validate [--format text|json|github] [--exclude GLOB]... FILE...|-",
+		Usage:   "asl validate [--format text|json|github] [--express] [--exclude GLOB]... FILE...|-",
 		Examples: `  # the definition of the Step Functions template
   stagecrew asl validate statemachine/definition.asl.json
 
@@ -46,6 +47,7 @@ the summary; --format json never mixes them into its output).`,
 		opts := &ASLValidateOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
 		reportFormatFlag(fs, &opts.Format)
+		fs.BoolVar(&opts.Express, "express", false, "the definitions are of EXPRESS state machines (no .sync or .waitForTaskToken integrations, no activities)")
 		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
 			opts.Exclude = append(opts.Exclude, v)
 			return nil
@@ -103,7 +105,7 @@ func ASLValidateRun(ctx context.Context, opts *ASLValidateOptions) error {
 		}
 	}
 	results := make([]aslFileResult, len(set.files))
-	if err := forEachFile(ctx, len(set.files), func(i int) { results[i] = checkASLFile(set.files[i]) }); err != nil {
+	if err := forEachFile(ctx, len(set.files), func(i int) { results[i] = checkASLFile(set.files[i], opts.Express) }); err != nil {
 		return err
 	}
 	rep := &ASLReport{Findings: []Finding{}}
@@ -147,8 +149,9 @@ type aslFileResult struct {
 	invalid bool // it has an error, or could not be read though named
 }
 
-// checkASLFile reads and validates one definition.
-func checkASLFile(f catalogFile) aslFileResult {
+// checkASLFile reads and validates one definition, of an EXPRESS state
+// machine when express.
+func checkASLFile(f catalogFile, express bool) aslFileResult {
 	var r aslFileResult
 	data, err := f.read()
 	if err != nil {
@@ -158,7 +161,15 @@ func checkASLFile(f catalogFile) aslFileResult {
 		return r
 	}
 	r.read = true
-	for _, af := range asl.Validate(data) {
+	var findings []asl.Finding
+	if def, err := asl.Parse(data); err != nil {
+		findings = asl.Validate(data) // the syntax error as a finding
+	} else if express {
+		findings = def.ValidateExpress()
+	} else {
+		findings = def.Validate()
+	}
+	for _, af := range findings {
 		r.add(Finding{File: f.path, Line: af.Line, Column: af.Column, Field: af.Pointer,
 			Severity: string(af.Severity), Message: af.Message, Rule: af.Rule})
 		r.invalid = r.invalid || af.Severity == asl.SeverityError

@@ -156,3 +156,14 @@ func TestASLValidateHostileText(t *testing.T) {
 		}
 	}
 }
+
+func TestASLValidateExpress(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"cb.asl.json": `{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}`})
+	if code, out, _ := run(t, nil, "asl", "validate", filepath.Join(dir, "cb.asl.json")); code != ExitOK {
+		t.Errorf("STANDARD: exit %d\n%s", code, out)
+	}
+	code, out, _ := run(t, nil, "asl", "validate", "--express", filepath.Join(dir, "cb.asl.json"))
+	if code != ExitInvalid || !strings.Contains(out, "[express-integration]") {
+		t.Errorf("--express: exit %d\n%s", code, out)
+	}
+}
