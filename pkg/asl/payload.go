@@ -188,6 +188,8 @@ func (c *checker) jsonataString(v *Value, ptr string, ctx jsonataCtx) {
 			c.addAt(ruleJSONataStates, ptr, v.Offset, "$states.result is only available in Output and Assign of Task, Parallel and Map states")
 		case f == "errorOutput" && ctx != ctxErrorOutput:
 			c.addAt(ruleJSONataStates, ptr, v.Offset, "$states.errorOutput is only available in a Catcher's Output and Assign")
+		case f != "input" && f != "context" && f != "result" && f != "errorOutput":
+			c.addAt(ruleJSONataStates, ptr, v.Offset, "$states has no field %q (input, context, result, errorOutput)", clip(f))
 		}
 	}
 	for _, fn := range info.unsupported {

@@ -65,7 +65,7 @@ var (
 	ruleIntrinsic      = rule("intrinsic-function", SeverityError, "an intrinsic function call is well-formed, names a known States.* function and has the right number and kinds of arguments")
 	ruleAssign         = rule("assign", SeverityError, "Assign is an object of variable names (letters, digits and _ not starting with a digit, up to 80 characters, not \"states\")")
 	ruleJSONata        = rule("jsonata", SeverityError, "a {% %} string is one well-formed JSONata 2.0 expression, with only what Step Functions supports")
-	ruleJSONataStates  = rule("jsonata-states-variable", SeverityError, "$states.result is available only in Output and Assign of Task, Parallel and Map states, $states.errorOutput only in a Catcher")
+	ruleJSONataStates  = rule("jsonata-states-variable", SeverityError, "$states has input, context, result and errorOutput; $states.result is available only in Output and Assign of Task, Parallel and Map states, $states.errorOutput only in a Catcher")
 	ruleDollarSuffix   = rule("jsonata-dollar-field", SeverityError, "a JSONata state does not use field names ending in .$")
 	ruleNotJSONata     = rule("jsonata-expected", SeverityError, "a JSONata field that takes a number, a boolean or a timestamp is given a {% %} expression or a value of that type")
 )

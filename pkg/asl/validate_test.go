@@ -197,6 +197,8 @@ func TestValidateTable(t *testing.T) {
 		{"jsonata whole arguments", machine("JSONata", `"S": {`+task+`, "Arguments": "{% $states.input %}", "End": true}`), ""},
 		{"jsonata arguments number", machine("JSONata", `"S": {`+task+`, "Arguments": 3, "End": true}`), "field-type"},
 		{"jsonata output result in pass", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.result %}", "End": true}`), "jsonata-states-variable"},
+		{"jsonata states unknown field", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.inputs.x %}", "End": true}`), "jsonata-states-variable"},
+		{"jsonata states context", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.context.Execution.Name %}", "End": true}`), ""},
 		{"jsonata seconds negative", machine("JSONata", `"S": {"Type": "Wait", "Seconds": -1, "End": true}`), "field-value"},
 		{"jsonata comment", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% /* note */ $states.input %}", "End": true}`), ""},
 		{"state level jsonata under jsonpath", machine("JSONPath", `"S": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %}", "End": true}`), ""},
