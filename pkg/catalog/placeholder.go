@@ -226,7 +226,7 @@ func yamlValues(file string, data []byte) ([]any, error) {
 	}
 	data, versions := rewriteVersionDirectives(data)
 	data, swapped := hideLegacyBreaks(data)
-	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped}
+	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var vals []any
 	var docErr error
 	err := parseEach(data, func(root *yaml.Node) bool {
