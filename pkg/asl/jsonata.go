@@ -152,7 +152,10 @@ func (p *jparser) advance(id string, infix bool) {
 	p.node = p.lex(infix)
 }
 
-func (p *jparser) expression(rbp int) {
+// expression parses an expression binding tighter than rbp and returns
+// its token when it is a single one (a name, a variable, a literal), or a
+// token standing for the compound expression.
+func (p *jparser) expression(rbp int) jtok {
 	p.depth++
 	if p.depth > maxJSONataDepth {
 		p.fail(p.node.pos, "expression nested more than %d deep", maxJSONataDepth)
@@ -166,6 +169,7 @@ func (p *jparser) expression(rbp int) {
 		left = p.led(t, left)
 	}
 	p.depth--
+	return left
 }
 
 // nud parses the prefix form of t; it returns t, or the token standing for
@@ -245,8 +249,7 @@ func (p *jparser) led(t jtok, left jtok) jtok {
 	result := jtok{typ: jOp, val: "(expr)", pos: t.pos}
 	switch t.val {
 	case ".":
-		rhs := p.node
-		p.expression(75)
+		rhs := p.expression(75)
 		for _, step := range []jtok{left, rhs} {
 			if step.typ == jLiteral && step.val != "string" {
 				p.fail(step.pos, "a literal value cannot be a step of a path")
@@ -265,8 +268,7 @@ func (p *jparser) led(t jtok, left jtok) jtok {
 					args = append(args, p.node)
 					p.advance("?", false)
 				} else {
-					args = append(args, p.node)
-					p.expression(0)
+					args = append(args, p.expression(0))
 				}
 				if p.node.id() != "," {
 					break
@@ -331,8 +333,7 @@ func (p *jparser) led(t jtok, left jtok) jtok {
 		}
 		p.expression(jsonataLBP[":="] - 1)
 	case "@", "#":
-		rhs := p.node
-		p.expression(80)
+		rhs := p.expression(80)
 		if rhs.typ != jVar {
 			p.fail(rhs.pos, "the right side of %s must be a variable name (start with $)", t.val)
 		}

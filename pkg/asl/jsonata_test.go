@@ -102,6 +102,10 @@ var jsonataCases = []struct {
 	{"$x = 1 ? 'a' : 'b'", true},
 	{"a.b ~> $f()", true},
 	{"$f(?)", true},
+	{"function($ or a, $b){$a}(1,2)", false},
+	{"λ($:=x){$x}", false},
+	{"a@$x.b", true},
+	{"a@($x)", false},
 }
 
 func TestJSONataSyntax(t *testing.T) {
