@@ -36,8 +36,11 @@ func (c *checker) payload(v *Value, ptr string) {
 			}
 			switch m.Value.Kind {
 			case String:
-				if strings.HasPrefix(m.Value.Str, "$.") || strings.HasPrefix(m.Value.Str, "$$.") {
+				switch {
+				case strings.HasPrefix(m.Value.Str, "$.") || strings.HasPrefix(m.Value.Str, "$$."):
 					c.add(ruleLiteralPath, ptr, m, "%q is passed as the literal text %q; name the field %q to use the path's value", m.Key, clip(m.Value.Str), m.Key+".$")
+				case isExpr(m.Value) && strings.HasSuffix(m.Value.Str, "%}"):
+					c.add(ruleLiteralPath, ptr, m, "%q is passed as the literal text %q: {%% %%} expressions are evaluated only in JSONata states (\"QueryLanguage\": \"JSONata\")", m.Key, clip(m.Value.Str))
 				}
 			case Object, Array:
 				c.payload(m.Value, ptr+"/"+pointerEscape(m.Key))

@@ -61,7 +61,7 @@ var (
 	rulePath           = rule("path", SeverityError, "a Path (InputPath, OutputPath, ItemsPath, ...) is a JSONPath starting with $ or $$ (or a variable)")
 	ruleRefPath        = rule("reference-path", SeverityError, "a Reference Path (ResultPath, Variable, *Path fields) points to one node: only .name, ['name'] and [index] after $, $$ or a variable")
 	rulePayload        = rule("payload-template", SeverityError, "a field whose name ends in .$ (Parameters, ResultSelector, ItemSelector, Assign, ...) has a string value that is a path or an intrinsic function")
-	ruleLiteralPath    = rule("payload-literal-path", SeverityWarning, "a string that looks like a path (\"$.x\") in a payload template is passed literally unless its field name ends in .$")
+	ruleLiteralPath    = rule("payload-literal-path", SeverityWarning, "a string that looks like a path (\"$.x\") in a payload template is passed literally unless its field name ends in .$, and a {% %} string of a JSONPath state is passed literally")
 	ruleIntrinsic      = rule("intrinsic-function", SeverityError, "an intrinsic function call is well-formed, names a known States.* function and has the right number and kinds of arguments")
 	ruleAssign         = rule("assign", SeverityError, "Assign is an object of variable names (letters, digits and _ not starting with a digit, up to 80 characters, not \"states\")")
 	ruleJSONata        = rule("jsonata", SeverityError, "a {% %} string is one well-formed JSONata 2.0 expression, with only what Step Functions supports")

@@ -199,6 +199,7 @@ func TestValidateTable(t *testing.T) {
 		{"jsonata output result in pass", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.result %}", "End": true}`), "jsonata-states-variable"},
 		{"jsonata states unknown field", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.inputs.x %}", "End": true}`), "jsonata-states-variable"},
 		{"jsonata states context", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% $states.context.Execution.Name %}", "End": true}`), ""},
+		{"jsonata in jsonpath payload", machine("", `"S": {"Type": "Pass", "Parameters": {"x": "{% $states.input %}"}, "End": true}`), ""},
 		{"jsonata seconds negative", machine("JSONata", `"S": {"Type": "Wait", "Seconds": -1, "End": true}`), "field-value"},
 		{"jsonata comment", machine("JSONata", `"S": {"Type": "Pass", "Output": "{% /* note */ $states.input %}", "End": true}`), ""},
 		{"state level jsonata under jsonpath", machine("JSONPath", `"S": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %}", "End": true}`), ""},
@@ -332,5 +333,12 @@ func TestValidateExpress(t *testing.T) {
 	got := find(d.ValidateExpress(), "express-integration")
 	if len(got) != 2 || got[0].Pointer != "/States/Wait/Resource" || got[1].Pointer != "/States/Fan/ItemProcessor/States/Run/Resource" {
 		t.Errorf("ValidateExpress: %v, want the callback and the .sync task", got)
+	}
+}
+
+func TestJSONataInJSONPathWarning(t *testing.T) {
+	fs := Validate([]byte(`{"StartAt": "S", "States": {"S": {"Type": "Pass", "Parameters": {"x": "{% $states.input %}"}, "End": true}}}`))
+	if w := find(fs, "payload-literal-path"); len(w) != 1 || w[0].Severity != SeverityWarning || w[0].Pointer != "/States/S/Parameters/x" {
+		t.Errorf("findings %v, want one payload-literal-path warning", fs)
 	}
 }
