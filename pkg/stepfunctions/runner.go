@@ -477,9 +477,24 @@ func (r *Runner) cancelled(ctx context.Context, res *result.Result, arn string) 
 		f.Details = append(f.Details, fmt.Sprintf("still running: stopping the execution failed: %v", err))
 		return res, nil
 	}
+	// A stopped execution can read RUNNING for a moment (moto under load
+	// does): look again, briefly, before saying what it was left in.
 	after := types.ExecutionStatusAborted
-	if d, err := r.lookup(sctx, arn); err == nil && d != nil {
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		d, err := r.lookup(sctx, arn)
+		if err != nil || d == nil {
+			break
+		}
 		after = d.Status
+		if terminal(after) || wait > 1600*time.Millisecond {
+			break
+		}
+		select {
+		case <-sctx.Done():
+		case <-time.After(wait):
+			continue
+		}
+		break
 	}
 	res.Values["execution-status"] = string(after)
 	f.Details = append(f.Details, fmt.Sprintf("stopped: the execution is now %s", after))
