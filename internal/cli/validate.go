@@ -263,7 +263,9 @@ func checkFile(f catalogFile) (fileResult, error) {
 	read := f.reader()
 	// Most files hold no placeholder: then only Locations need Resolve.
 	placeholders := bytes.Contains(data, []byte("$text")) || bytes.Contains(data, []byte("$json")) || bytes.Contains(data, []byte("$yaml"))
-	fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{}, func(d catalog.Document) bool {
+	// Nothing below keeps a Document past the callback: Transient lets
+	// the decoder reuse the parsed YAML's memory.
+	fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{Transient: true}, func(d catalog.Document) bool {
 		if d.Err != nil {
 			r.invalid++
 			r.add(decodeFinding(d.Err))

@@ -81,6 +81,11 @@ type DecodeOptions struct {
 	// MaxItems caps the lines and flow-collection items of one document;
 	// DefaultMaxItems when zero.
 	MaxItems int
+	// Transient is DecodeEach's caller promising that its fn keeps no
+	// Document after returning, so the memory of the parsed YAML is
+	// reused for the documents after it. An Entity kept anyway keeps its
+	// values, but Position then finds only the start of its document.
+	Transient bool
 }
 
 // Decode reads every entity of a multi-document YAML file. A problem with one
@@ -142,7 +147,7 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 	}
 	index := 0
 	var tooMany *DecodeError
-	err := parseEach(data, func(root *yaml.Node) bool {
+	err := parseEach(data, opts.Transient, func(root *yaml.Node) bool {
 		if index >= maxDocs {
 			tooMany = &DecodeError{Position: Position{File: file, Line: root.Line}, Err: ErrTooManyDocuments,
 				Msg: fmt.Sprintf("file holds more than %d YAML documents; stopped reading it here", maxDocs)}
@@ -150,7 +155,14 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 		}
 		doc := d.document(root, index, versions)
 		index++
-		return doc == nil || fn(*doc)
+		if doc == nil {
+			return true
+		}
+		more := fn(*doc)
+		if opts.Transient && doc.Entity != nil {
+			doc.Entity.node = nil // its nodes are about to be reused
+		}
+		return more
 	})
 	switch {
 	case tooMany != nil:
@@ -196,7 +208,7 @@ func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
 // yaml.v3 reports them for the whole of data.
 func parseDocuments(data []byte) ([]*yaml.Node, error) {
 	var roots []*yaml.Node
-	err := parseEach(data, func(r *yaml.Node) bool {
+	err := parseEach(data, false, func(r *yaml.Node) bool {
 		roots = append(roots, r)
 		return true
 	})
@@ -215,10 +227,13 @@ var errStopped = errors.New("stopped")
 // few tokens ahead, so a scanner error at the start of the text the fast
 // parser left can keep yaml.v3 from returning the document before it, and
 // then that document is not handed over, as yaml.v3 alone would not.
-func parseEach(data []byte, fn func(*yaml.Node) bool) error {
+//
+// With reuse set, the fast parser reuses the nodes of a document once fn
+// has returned for the one after it (see fastEach).
+func parseEach(data []byte, reuse bool, fn func(*yaml.Node) bool) error {
 	var held *yaml.Node
 	fastCount := 0
-	n, stopped := fastEach(data, func(r *yaml.Node) bool {
+	n, stopped := fastEach(data, reuse, func(r *yaml.Node) bool {
 		fastCount++
 		if held != nil && !fn(held) {
 			held = nil

@@ -54,7 +54,7 @@ var fastYAML = true
 // less than len(data), data[n:] starts at a "---" line and holds the
 // documents the fast parser could not read.
 func fastDocuments(data []byte) (roots []*yaml.Node, n int) {
-	n, _ = fastEach(data, func(root *yaml.Node) bool {
+	n, _ = fastEach(data, false, func(root *yaml.Node) bool {
 		roots = append(roots, root)
 		return true
 	})
@@ -64,11 +64,16 @@ func fastDocuments(data []byte) (roots []*yaml.Node, n int) {
 // fastEach is fastDocuments handing each root to fn as soon as it is
 // parsed, so only the documents fn keeps stay in memory. It stops early,
 // with stopped set, when fn returns false.
-func fastEach(data []byte, fn func(root *yaml.Node) bool) (n int, stopped bool) {
+//
+// With reuse set, the nodes of a document are overwritten two documents
+// later: the caller must be done with a root before the root after next is
+// parsed (parseEach hands roots over one behind, so two memory areas
+// alternate).
+func fastEach(data []byte, reuse bool, fn func(root *yaml.Node) bool) (n int, stopped bool) {
 	if !fastYAML {
 		return 0, false
 	}
-	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data)}
+	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data), reuse: reuse}
 	for index := 0; ; index++ {
 		start := p.pos
 		p.newDocument()
@@ -110,7 +115,21 @@ type fastParser struct {
 	// Block sizes for the current document, and what the last one used.
 	nodeBlock, ptrBlock int
 	docNodes, docPtrs   int
+
+	// reuse (see fastEach): the last block of nodes and of pointers each
+	// document used is kept in areas[cur] and handed out again two
+	// documents later, so steady state allocates no nodes at all.
+	reuse bool
+	cur   int
+	areas [2]struct {
+		nodes []yaml.Node
+		ptrs  []*yaml.Node
+	}
 }
+
+// maxReuseBlock bounds the blocks of nodes and pointers allocated at once
+// when reusing, so a huge document grows them step by step.
+const maxReuseBlock = 1 << 14
 
 // bail is the panic value that stops the fast parser; document recovers it.
 type bail struct{}
@@ -151,6 +170,14 @@ func firstUnsupported(data []byte) int {
 // document to the one before, so a caller that drops documents one at a
 // time would still hold them all.
 func (p *fastParser) newDocument() {
+	if p.reuse {
+		// The document two before is done with: start on its blocks.
+		p.cur ^= 1
+		a := &p.areas[p.cur]
+		p.nodes, p.ptrs = a.nodes, a.ptrs
+		p.docNodes, p.docPtrs = 0, 0
+		return
+	}
 	p.nodeBlock = min(max(p.docNodes, 16), 256)
 	p.ptrBlock = min(max(p.docPtrs, 16), 1024)
 	p.nodes, p.ptrs = nil, nil
@@ -161,10 +188,18 @@ func (p *fastParser) newDocument() {
 func (p *fastParser) node(kind yaml.Kind, tag string, line, column int) *yaml.Node {
 	p.docNodes++
 	if len(p.nodes) == 0 {
-		p.nodes = make([]yaml.Node, max(p.nodeBlock, 16))
+		if p.reuse {
+			p.nodes = make([]yaml.Node, min(max(p.docNodes, 64), maxReuseBlock))
+			p.areas[p.cur].nodes = p.nodes
+		} else {
+			p.nodes = make([]yaml.Node, max(p.nodeBlock, 16))
+		}
 	}
 	n := &p.nodes[0]
 	p.nodes = p.nodes[1:]
+	if p.reuse {
+		*n = yaml.Node{}
+	}
 	n.Kind, n.Tag, n.Line, n.Column = kind, tag, line, column
 	return n
 }
@@ -178,7 +213,12 @@ func (p *fastParser) content(n *yaml.Node, mark int) {
 	}
 	p.docPtrs += len(kids)
 	if len(kids) > len(p.ptrs) {
-		p.ptrs = make([]*yaml.Node, max(p.ptrBlock, 16, len(kids)))
+		if p.reuse {
+			p.ptrs = make([]*yaml.Node, max(min(max(p.docPtrs, 64), maxReuseBlock), len(kids)))
+			p.areas[p.cur].ptrs = p.ptrs
+		} else {
+			p.ptrs = make([]*yaml.Node, max(p.ptrBlock, 16, len(kids)))
+		}
 	}
 	n.Content = p.ptrs[:len(kids):len(kids)]
 	p.ptrs = p.ptrs[len(kids):]

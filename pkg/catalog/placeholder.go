@@ -229,7 +229,7 @@ func yamlValues(file string, data []byte) ([]any, error) {
 	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var vals []any
 	var docErr error
-	err := parseEach(data, func(root *yaml.Node) bool {
+	err := parseEach(data, false, func(root *yaml.Node) bool {
 		d.aliased = 0
 		d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
 		d.prevLine = root.Line
