@@ -26,6 +26,9 @@ gr() {
 	fi
 }
 
+# One commit for both builds (HEAD may move meanwhile in a shared tree).
+rev=$(git rev-parse HEAD)
+echo "building $rev twice"
 work=$(mktemp -d "${TMPDIR:-/tmp}/stagecrew-release-check.XXXXXX")
 cleanup() {
 	for d in "$work"/a "$work"/b; do
@@ -36,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 build() { # dir
-	git -C "$root" worktree add -q --detach "$1" HEAD
+	git -C "$root" worktree add -q --detach "$1" "$rev"
 	(cd "$1" && STAGECREW_RELEASE_VERSION="$version" gr release --snapshot --clean >"$1.log" 2>&1) || {
 		cat "$1.log" >&2
 		exit 1
