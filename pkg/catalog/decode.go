@@ -180,6 +180,9 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 // an upper bound on half its nodes. It returns the offset and line where
 // that document starts.
 func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
+	if len(data) <= limit {
+		return 0, 0, false // each item is a byte: no document can hold more
+	}
 	start, startLine, items, lineNo := 0, 1, 0, 1
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
