@@ -136,6 +136,9 @@ var knownYAMLDifferences = []struct {
 	{"%YAML directive of another version", regexp.MustCompile(`(?m)^%YAML[ \t]*(?:$|[^1 \t]|1[^.]|1\.[^12]|1\.[12][^ \t\r\n#])`)},
 	{"comment right after a token", regexp.MustCompile(`[^\s]#`)},
 	{"empty value in a flow mapping", regexp.MustCompile(`:,|:\}`)},
+	{"'?' inside a flow mapping", regexp.MustCompile(`\{[^}\n]*(\? |\?\})`)},
+	{"tag glued to the next token (!!int[, !!boo,l, !!int1.5)", regexp.MustCompile(`!![A-Za-z]*[^A-Za-z\s]`)},
+	{"flow mapping as a key ({a}: b)", regexp.MustCompile(`\{[^}\n]*\}:`)},
 }
 
 func knownYAMLDifference(text string) string {
