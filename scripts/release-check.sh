@@ -31,15 +31,17 @@ rev=$(git rev-parse HEAD)
 echo "building $rev twice"
 work=$(mktemp -d "${TMPDIR:-/tmp}/stagecrew-release-check.XXXXXX")
 cleanup() {
-	for d in "$work"/a "$work"/b; do
-		git -C "$root" worktree remove --force "$d" >/dev/null 2>&1 || true
-	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 build() { # dir
-	git -C "$root" worktree add -q --detach "$1" "$rev"
+	# A clone with a GitHub remote, as in the release workflow: without a
+	# remote GoReleaser's snapshot falls back to the current time for the
+	# commit date, and the archives' mtimes (so their checksums) change.
+	git clone -q --no-checkout "$root" "$1"
+	git -C "$1" checkout -q --detach "$rev"
+	git -C "$1" remote set-url origin https://github.com/stagecrew/stagecrew.git
 	(cd "$1" && STAGECREW_RELEASE_VERSION="$version" gr release --snapshot --clean >"$1.log" 2>&1) || {
 		cat "$1.log" >&2
 		exit 1
