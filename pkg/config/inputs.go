@@ -170,7 +170,7 @@ type Inputs struct {
 	CanaryWindow time.Duration `json:"canary-window,omitempty" jsonschema:"title=Canary window" jsonschema_description:"How long the canary is watched before the alias moves to the new version, as a Go duration such as 10m (default 10m)."`
 
 	// GitHubToken is the token for comments and check runs.
-	GitHubToken string `json:"github-token,omitempty" jsonschema:"title=GitHub token,default=${{ github.token }}" jsonschema_description:"The token used to comment on the pull request and create the check run."`
+	GitHubToken string `json:"github-token,omitempty" jsonschema:"title=GitHub token,default=${{ github.token }}" jsonschema_description:"The token that reads the entity, catalog and policy file from the default branch (needs contents: read), comments on the pull request and creates the check run."`
 
 	// Comment writes the result as a pull request comment.
 	Comment bool `json:"comment,omitempty" jsonschema:"title=Comment,default=true" jsonschema_description:"Comment the result on the pull request the workflow runs for, updating the action's earlier comment."`
