@@ -23,18 +23,29 @@ entity in the environment, assumes the environment's role, starts the Step Funct
 execution, ECS deployment or task, waits, and writes outputs, the job summary, the audit
 record and (with backstage-url) a notification to the entity's owners.`,
 	}
-	c.Run = func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
+	c.Run = runAction(c, func(ctx context.Context, d actions.Deps) error {
+		_, err := actions.Run(ctx, d)
+		return err
+	})
+	return c
+}
+
+// runAction is the Run of an action command: no arguments (inputs come
+// from INPUT_* variables), the action's writer on stdout, slog on stderr,
+// the error as a workflow error, exit 2 for bad inputs and 1 otherwise.
+func runAction(c *Command, run func(context.Context, actions.Deps) error) func(context.Context, *IOStreams, Env, []string) error {
+	return func(ctx context.Context, streams *IOStreams, env Env, args []string) error {
 		fs := newFlagSet(c, streams)
 		rest, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
 		}
 		if len(rest) > 0 {
-			return usageErrorf("action run takes no arguments; inputs come from INPUT_* variables")
+			return usageErrorf("%s takes no arguments; inputs come from INPUT_* variables", c.Name)
 		}
 		a := githubactions.New(githubactions.WithGetenv(githubactions.GetenvFunc(env)), githubactions.WithWriter(streams.Out))
 		logger := slog.New(slog.NewTextHandler(streams.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		_, err = actions.Run(ctx, actionDeps(env, actions.Deps{Action: a, Log: streams.Out, Logger: logger}))
+		err = run(ctx, actionDeps(env, actions.Deps{Action: a, Log: streams.Out, Logger: logger}))
 		if err == nil {
 			return nil
 		}
@@ -44,5 +55,4 @@ record and (with backstage-url) a notification to the entity's owners.`,
 		}
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
-	return c
 }
