@@ -622,6 +622,7 @@ func TestEnforcedLeastPrivilege(t *testing.T) {
 	t.Run("blue/green", e.blueGreen)
 	t.Run("tag lookup", e.tagLookup)
 	t.Run("moto checks actions, not resources", e.motoChecks)
+	t.Run("cli inputs", e.cliInputs)
 	t.Logf("total: %v", time.Since(start).Round(time.Millisecond))
 }
 
