@@ -48,10 +48,7 @@ the summary; --format json never mixes them into its output).`,
 		fs := newFlagSet(c, streams)
 		reportFormatFlag(fs, &opts.Format)
 		fs.BoolVar(&opts.Express, "express", false, "the definitions are of EXPRESS state machines (no .sync or .waitForTaskToken integrations, no activities)")
-		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
-			opts.Exclude = append(opts.Exclude, v)
-			return nil
-		})
+		excludeFlag(fs, &opts.Exclude)
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err

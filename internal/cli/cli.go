@@ -218,6 +218,15 @@ func formatFlag(fs *flag.FlagSet, p *string) {
 	})
 }
 
+// excludeFlag adds the repeatable --exclude GLOB of the commands that
+// search folders, appending each pattern to p.
+func excludeFlag(fs *flag.FlagSet, p *[]string) {
+	fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
+		*p = append(*p, v)
+		return nil
+	})
+}
+
 // reportFormatFlag registers --format for the commands that report
 // findings on files: text, json, or github (GitHub workflow commands, one
 // ::error or ::warning a finding, then the summary).

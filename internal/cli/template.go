@@ -39,10 +39,7 @@ A path under which no Template is found is a usage error (exit 2).`,
 		opts := &TemplateLintOptions{IO: streams, Env: env}
 		fs := newFlagSet(c, streams)
 		reportFormatFlag(fs, &opts.Format)
-		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
-			opts.Exclude = append(opts.Exclude, v)
-			return nil
-		})
+		excludeFlag(fs, &opts.Exclude)
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err

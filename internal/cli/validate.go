@@ -68,10 +68,7 @@ only those and the summary; --format json never mixes them into its output).`,
 		fs := newFlagSet(c, streams)
 		reportFormatFlag(fs, &opts.Format)
 		fs.BoolVar(&opts.Strict, "strict", false, "treat references to entities not in the given files as errors")
-		fs.Func("exclude", "leave out files and folders matching `GLOB` (repeatable)", func(v string) error {
-			opts.Exclude = append(opts.Exclude, v)
-			return nil
-		})
+		excludeFlag(fs, &opts.Exclude)
 		paths, err := parseFlags(c, streams, fs, args)
 		if err != nil {
 			return err
