@@ -67,6 +67,28 @@ func BenchmarkDecode(b *testing.B) {
 	reportPerEntity(b, benchEntities)
 }
 
+// BenchmarkDecodeEachTransient is Decode as 'stagecrew validate' calls it:
+// one document at a time, the parser's memory reused.
+func BenchmarkDecodeEachTransient(b *testing.B) {
+	data := corpus.Large(benchEntities)
+	decodeCorpus(b, data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := catalog.DecodeEach("catalog-info.yaml", data, catalog.DecodeOptions{Transient: true}, func(d catalog.Document) bool {
+			if d.Err == nil {
+				n++
+			}
+			return true
+		})
+		if err != nil || n != benchEntities {
+			b.Fatalf("DecodeEach: %d entities, %v", n, err)
+		}
+	}
+	reportPerEntity(b, benchEntities)
+}
+
 func BenchmarkValidate(b *testing.B) {
 	data := corpus.Large(benchEntities)
 	entities := decodeCorpus(b, data)

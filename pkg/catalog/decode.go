@@ -147,13 +147,13 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 	}
 	index := 0
 	var tooMany *DecodeError
-	err := parseEach(data, opts.Transient, func(root *yaml.Node) bool {
+	err := parseEach(data, opts.Transient, func(root *yaml.Node, fast bool) bool {
 		if index >= maxDocs {
 			tooMany = &DecodeError{Position: Position{File: file, Line: root.Line}, Err: ErrTooManyDocuments,
 				Msg: fmt.Sprintf("file holds more than %d YAML documents; stopped reading it here", maxDocs)}
 			return false
 		}
-		doc := d.document(root, index, versions)
+		doc := d.document(root, index, versions, fast)
 		index++
 		if doc == nil {
 			return true
@@ -211,7 +211,7 @@ func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
 // yaml.v3 reports them for the whole of data.
 func parseDocuments(data []byte) ([]*yaml.Node, error) {
 	var roots []*yaml.Node
-	err := parseEach(data, false, func(r *yaml.Node) bool {
+	err := parseEach(data, false, func(r *yaml.Node, _ bool) bool {
 		roots = append(roots, r)
 		return true
 	})
@@ -232,13 +232,14 @@ var errStopped = errors.New("stopped")
 // then that document is not handed over, as yaml.v3 alone would not.
 //
 // With reuse set, the fast parser reuses the nodes of a document once fn
-// has returned for the one after it (see fastEach).
-func parseEach(data []byte, reuse bool, fn func(*yaml.Node) bool) error {
+// has returned for the one after it (see fastEach). fn is told whether the
+// fast parser read the document.
+func parseEach(data []byte, reuse bool, fn func(root *yaml.Node, fast bool) bool) error {
 	var held *yaml.Node
 	fastCount := 0
 	n, stopped := fastEach(data, reuse, func(r *yaml.Node) bool {
 		fastCount++
-		if held != nil && !fn(held) {
+		if held != nil && !fn(held, true) {
 			held = nil
 			return false
 		}
@@ -250,7 +251,7 @@ func parseEach(data []byte, reuse bool, fn func(*yaml.Node) bool) error {
 	}
 	if n == len(data) {
 		if held != nil {
-			fn(held)
+			fn(held, true)
 		}
 		return nil
 	}
@@ -259,14 +260,14 @@ func parseEach(data []byte, reuse bool, fn func(*yaml.Node) bool) error {
 		if held != nil {
 			h := held
 			held = nil
-			if !fn(h) {
+			if !fn(h, true) {
 				return false
 			}
 		}
 		if shift > 0 {
 			shiftLines(r, shift)
 		}
-		return fn(r)
+		return fn(r, false)
 	})
 	if errors.Is(err, errStopped) {
 		return nil
@@ -277,13 +278,13 @@ func parseEach(data []byte, reuse bool, fn func(*yaml.Node) bool) error {
 		// the fast parser read that yaml.v3 does not return.
 		whole := 0
 		err = yamlEach(data, func(*yaml.Node) bool { whole++; return true })
-		if held != nil && whole >= fastCount && !fn(held) {
+		if held != nil && whole >= fastCount && !fn(held, true) {
 			return nil
 		}
 		return err
 	}
 	if held != nil {
-		fn(held) // the rest held no document
+		fn(held, true) // the rest held no document
 	}
 	return err
 }
@@ -364,13 +365,17 @@ type decoder struct {
 	// read (-1 at the top): lines that continue a quoted string or a flow
 	// collection inside it must be indented more.
 	indent int
+	// fast: the current document's tree comes from the fast parser
+	// (fastyaml.go), so value takes the short way of fastValue.
+	fast bool
 }
 
 // document turns one parsed YAML document into a Document, or nil for an
-// empty document.
-func (d *decoder) document(root *yaml.Node, index int, versions []versionDirective) *Document {
+// empty document; fast says the fast parser read it.
+func (d *decoder) document(root *yaml.Node, index int, versions []versionDirective, fast bool) *Document {
 	d.aliased = 0
 	d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
+	d.fast = fast && !d.v11
 	d.prevLine = root.Line
 	src := Source{File: d.file, Document: index, Line: root.Line}
 	if len(root.Content) == 0 {
@@ -407,6 +412,9 @@ func (d *decoder) errAt(n *yaml.Node, sentinel error, format string, args ...any
 // value converts a node into the JSON-shaped value the npm yaml package's
 // toJSON gives.
 func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
+	if d.fast {
+		return d.fastValue(n)
+	}
 	if depth > maxDepth {
 		return nil, d.errAt(n, ErrSyntax, "nesting deeper than %d levels", maxDepth)
 	}
@@ -510,6 +518,86 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// fastValue is value for a tree of the fast parser, which holds only what
+// that parser reads (fastyaml.go): no aliases, tags, directives or merge
+// keys, no quoted string or flow collection over several lines, at most
+// maxFastDepth levels. None of value's checks for those apply, and only a
+// repeated key is an error. Keys that are strings are taken as they are,
+// not boxed and converted back.
+func (d *decoder) fastValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return d.fastValue(n.Content[0])
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := d.fastValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			kn, vn := n.Content[i], n.Content[i+1]
+			var ks string
+			var kv any // the key's value, when it is not a string
+			if kn.Kind == yaml.ScalarNode && (kn.Style&quotedStyles != 0 || plainIsString(kn.Value)) {
+				ks = d.unswap(kn.Value)
+			} else {
+				var err error
+				if kv, err = d.fastValue(kn); err != nil {
+					return nil, err
+				}
+				ks = jsString(kv)
+			}
+			v, err := d.fastValue(vn)
+			if err != nil {
+				return nil, err
+			}
+			size := len(out)
+			out[ks] = v
+			if len(out) > size {
+				continue
+			}
+			// The key's string form was taken: a repeat, unless the keys
+			// differ in type (see mapping).
+			if kv == nil {
+				kv = ks
+			}
+			if isScalar(kv) {
+				if line, dup := d.earlierEqualKey(n, i, kv, 0); dup {
+					return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", ks, line)
+				}
+			}
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		s := d.unswap(n.Value)
+		if n.Style&(quotedStyles|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return s, nil
+		}
+		return d.plain(s), nil
+	}
+	return nil, d.errAt(n, ErrSyntax, "unexpected YAML node")
+}
+
+// quotedStyles are the styles of single- and double-quoted scalars.
+const quotedStyles = yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
+
+// unswap gives a scalar back the characters hideLegacyBreaks replaced.
+func (d *decoder) unswap(s string) string {
+	if d.swapped {
+		return legacyBreaksBack.Replace(s)
+	}
+	return s
 }
 
 // isMergeKey reports whether kn is a "<<" merge key, which only a

@@ -74,6 +74,7 @@ func fastEach(data []byte, reuse bool, fn func(root *yaml.Node) bool) (n int, st
 		return 0, false
 	}
 	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data), reuse: reuse}
+	p.end = p.findEnd()
 	for index := 0; ; index++ {
 		start := p.pos
 		p.newDocument()
@@ -98,6 +99,7 @@ type fastParser struct {
 	data  []byte
 	src   string // data as a string, so scalar values share its memory
 	pos   int
+	end   int // offset of the current line's newline (or len(data))
 	line  int
 	limit int // offset of the first byte the fast parser does not accept
 	depth int
@@ -235,16 +237,20 @@ func (p *fastParser) eof() bool { return p.pos >= len(p.data) }
 // lineEnd returns the offset of the current line's newline (or the end of
 // the text). It gives up on a line holding a character it refuses.
 func (p *fastParser) lineEnd() int {
-	end := strings.IndexByte(p.src[p.pos:], '\n')
-	if end < 0 {
-		end = len(p.data)
-	} else {
-		end += p.pos
-	}
-	if end > p.limit {
+	if p.end > p.limit {
 		giveUp()
 	}
-	return end
+	return p.end
+}
+
+// findEnd finds the offset of the current line's newline (or the end of
+// the text), which lineEnd returns from then on.
+func (p *fastParser) findEnd() int {
+	end := strings.IndexByte(p.src[p.pos:], '\n')
+	if end < 0 {
+		return len(p.data)
+	}
+	return end + p.pos
 }
 
 // nextLine moves to the start of the next line.
@@ -254,6 +260,7 @@ func (p *fastParser) nextLine() {
 		p.pos = len(p.data)
 	}
 	p.line++
+	p.end = p.findEnd()
 }
 
 // indent returns the number of spaces that start the current line.

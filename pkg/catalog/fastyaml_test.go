@@ -279,6 +279,11 @@ func BenchmarkParseYAML(b *testing.B) {
 		parse func() int
 	}{
 		{"fast", func() int { roots, _ := fastDocuments(data); return len(roots) }},
+		{"fast-reuse", func() int {
+			n := 0
+			fastEach(data, true, func(*yaml.Node) bool { n++; return true })
+			return n
+		}},
 		{"yaml.v3", func() int { roots, _ := yamlDocuments(data); return len(roots) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -229,9 +229,10 @@ func yamlValues(file string, data []byte) ([]any, error) {
 	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var vals []any
 	var docErr error
-	err := parseEach(data, false, func(root *yaml.Node) bool {
+	err := parseEach(data, false, func(root *yaml.Node, fast bool) bool {
 		d.aliased = 0
 		d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
+		d.fast = fast && !d.v11
 		d.prevLine = root.Line
 		v, err := d.value(root, 0)
 		if err != nil {
