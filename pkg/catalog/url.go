@@ -13,12 +13,14 @@ import (
 // special schemes the authority (host, IPv4, IPv6, port).
 func isValidURL(s string) bool {
 	s = strings.TrimFunc(s, func(r rune) bool { return r <= 0x20 })
-	s = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return -1
-		}
-		return r
-	}, s)
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 1 || !isASCIIAlpha(s[0]) {
 		return false
@@ -138,19 +140,12 @@ func validHost(host string, special, file bool) bool {
 		return !strings.ContainsAny(host, forbiddenHost)
 	}
 	decoded := percentDecode(host)
-	for _, r := range decoded {
-		if r < 0x20 || r == 0x7f || r == '%' || strings.ContainsRune(forbiddenHost, r) {
-			return false
-		}
-	}
-	ascii, ok := domainToASCII(decoded)
-	if !ok || ascii == "" {
+	if hasForbiddenDomainByte(decoded) {
 		return false
 	}
-	for _, r := range ascii {
-		if r < 0x20 || r == 0x7f || r == '%' || strings.ContainsRune(forbiddenHost, r) {
-			return false
-		}
+	ascii, ok := domainToASCII(decoded)
+	if !ok || ascii == "" || hasForbiddenDomainByte(ascii) {
+		return false
 	}
 	if file && strings.EqualFold(ascii, "localhost") {
 		return true
@@ -159,6 +154,31 @@ func validHost(host string, special, file bool) bool {
 		return validIPv4(ascii)
 	}
 	return true
+}
+
+// forbiddenDomainByte marks the ASCII forbidden domain code points: C0
+// controls, DEL, '%' and the forbidden host code points.
+var forbiddenDomainByte = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t[0x7f], t['%'] = true, true
+	for i := 0; i < len(forbiddenHost); i++ {
+		t[forbiddenHost[i]] = true
+	}
+	return t
+}()
+
+// hasForbiddenDomainByte reports whether s holds a forbidden domain code
+// point. They are all ASCII, and no byte of a multi-byte UTF-8 sequence
+// (nor of an invalid one) is below 0x80, so bytes can be checked alone.
+func hasForbiddenDomainByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if forbiddenDomainByte[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 func percentDecode(s string) string {
@@ -184,14 +204,12 @@ func isHex(c byte) bool {
 
 // endsInNumber is the WHATWG "ends in a number checker".
 func endsInNumber(host string) bool {
-	parts := strings.Split(host, ".")
-	if parts[len(parts)-1] == "" {
-		if len(parts) == 1 {
-			return false
-		}
-		parts = parts[:len(parts)-1]
+	// The last label, or the one before a trailing dot.
+	if host == "" {
+		return false
 	}
-	last := parts[len(parts)-1]
+	host = strings.TrimSuffix(host, ".")
+	last := host[strings.LastIndexByte(host, '.')+1:]
 	if last != "" && strings.Trim(last, "0123456789") == "" {
 		return true
 	}
@@ -228,25 +246,24 @@ func ipv4Number(s string) (uint64, bool) {
 }
 
 func validIPv4(host string) bool {
-	parts := strings.Split(host, ".")
-	if parts[len(parts)-1] == "" && len(parts) > 1 {
-		parts = parts[:len(parts)-1]
-	}
-	if len(parts) > 4 {
-		return false
-	}
-	nums := make([]uint64, len(parts))
-	for i, p := range parts {
-		n, ok := ipv4Number(p)
+	host = strings.TrimSuffix(host, ".") // one trailing dot is dropped
+	var nums [4]uint64
+	n := 0
+	for part := range strings.SplitSeq(host, ".") {
+		if n == len(nums) {
+			return false // more than four parts
+		}
+		v, ok := ipv4Number(part)
 		if !ok {
 			return false
 		}
-		nums[i] = n
+		nums[n] = v
+		n++
 	}
-	for _, n := range nums[:len(nums)-1] {
-		if n > 255 {
+	for _, v := range nums[:n-1] {
+		if v > 255 {
 			return false
 		}
 	}
-	return nums[len(nums)-1] < 1<<(8*(5-len(nums)))
+	return nums[n-1] < 1<<(8*(5-n))
 }

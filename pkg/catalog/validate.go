@@ -56,7 +56,9 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidEnt
 // listing every problem, each with the file, line and field. An entity is
 // valid here exactly when @backstage/catalog-model 1.10 accepts it.
 func Validate(e *Entity) error {
-	v := &validator{e: e}
+	// A value, not a pointer: nothing keeps it past this call, so it
+	// stays off the heap (Validate runs once per entity).
+	v := validator{e: e}
 	v.entity(e.rawForm())
 	if len(v.problems) == 0 {
 		return nil
@@ -87,14 +89,39 @@ func at(path []string, more ...string) []string {
 	return append(append(out, path...), more...)
 }
 
-var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true}
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// isRootField reports whether k is one of the four root fields of an entity.
+func isRootField(k string) bool {
+	switch k {
+	case "apiVersion", "kind", "metadata", "spec":
+		return true
+	}
+	return false
+}
 
 func (v *validator) entity(r map[string]any) {
 	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
 	kind, okKind := v.str1(r, nil, "kind", true)
-	for _, k := range keysToCheck(r, func(k string, _ any) bool { return rootFields[k] }) {
-		if !rootFields[k] {
-			v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
+	md, hasMD := r["metadata"]
+	spec, hasSpec := r["spec"]
+	// Foreign root fields exist exactly when r holds more keys than the
+	// root fields it has: only then are its keys walked.
+	_, hasAPI := r["apiVersion"]
+	_, hasKind := r["kind"]
+	if n := countTrue(hasAPI, hasKind, hasMD, hasSpec); len(r) > n {
+		for _, k := range slices.Sorted(maps.Keys(r)) {
+			if !isRootField(k) {
+				v.addf([]string{k}, "unknown root field %q; an entity has only apiVersion, kind, metadata and spec", k)
+			}
 		}
 	}
 	if okAPI && !isValidAPIVersion(apiVersion) {
@@ -103,7 +130,6 @@ func (v *validator) entity(r map[string]any) {
 	if okKind && !isValidKind(kind) {
 		v.addf([]string{"kind"}, "%q is not a valid kind (expected a letter followed by letters and digits, at most 63 characters)", kind)
 	}
-	md, hasMD := r["metadata"]
 	if !hasMD {
 		v.addf(nil, "metadata is required")
 	} else if m, ok := md.(map[string]any); !ok {
@@ -111,7 +137,6 @@ func (v *validator) entity(r map[string]any) {
 	} else {
 		v.metadata(m)
 	}
-	spec, hasSpec := r["spec"]
 	specMap, specIsMap := spec.(map[string]any)
 	if hasSpec && !specIsMap {
 		v.addf([]string{"spec"}, "must be a mapping, found %s", jsType(spec))
@@ -172,7 +197,10 @@ func (v *validator) metadata(m map[string]any) {
 			v.addf(at(p, "links"), "must be a list, found %s", jsType(links))
 		} else {
 			for i, l := range arr {
-				lp := at(p, "links", strconv.Itoa(i))
+				// An array, not at(): the path is only copied when a
+				// problem is recorded.
+				lpa := [3]string{"metadata", "links", strconv.Itoa(i)}
+				lp := lpa[:]
 				lm, ok := l.(map[string]any)
 				if !ok {
 					v.addf(lp, "must be a mapping with a url, found %s", jsType(l))
@@ -311,16 +339,22 @@ func isValidDNSLabel(s string) bool {
 	return true
 }
 
+// isValidDNSSubdomain: 1-253 long (JavaScript length), dot-separated DNS
+// labels.
 func isValidDNSSubdomain(s string) bool {
-	if jsLen(s) < 1 || jsLen(s) > 253 {
+	if n := jsLen(s); n < 1 || n > 253 {
 		return false
 	}
-	for _, label := range strings.Split(s, ".") {
-		if !isValidDNSLabel(label) {
+	for {
+		dot := strings.IndexByte(s, '.')
+		if dot < 0 {
+			return isValidDNSLabel(s)
+		}
+		if !isValidDNSLabel(s[:dot]) {
 			return false
 		}
+		s = s[dot+1:]
 	}
-	return true
 }
 
 // isValidTag: ^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$, 1-63 long.
@@ -356,16 +390,14 @@ func allAlnum(s string) bool {
 	return true
 }
 
+// isValidAPIVersion: [group/]version, the group a DNS subdomain, the
+// version 1-63 letters and digits.
 func isValidAPIVersion(s string) bool {
-	parts := strings.Split(s, "/")
-	suffix := parts[len(parts)-1]
-	switch len(parts) {
-	case 1:
-	case 2:
-		if !isValidDNSSubdomain(parts[0]) {
-			return false
-		}
-	default:
+	prefix, suffix, hasPrefix := splitPrefix(s)
+	switch {
+	case strings.IndexByte(suffix, '/') >= 0:
+		return false // more than one '/'
+	case hasPrefix && !isValidDNSSubdomain(prefix):
 		return false
 	}
 	return len(suffix) >= 1 && len(suffix) <= 63 && allAlnum(suffix)
@@ -373,14 +405,22 @@ func isValidAPIVersion(s string) bool {
 
 // isValidPrefixedName checks a label or annotation key: [prefix/]name.
 func isValidPrefixedName(s string) bool {
-	parts := strings.Split(s, "/")
-	switch len(parts) {
-	case 1:
-		return isValidObjectName(parts[0])
-	case 2:
-		return isValidDNSSubdomain(parts[0]) && isValidObjectName(parts[1])
+	prefix, name, hasPrefix := splitPrefix(s)
+	switch {
+	case strings.IndexByte(name, '/') >= 0:
+		return false // more than one '/'
+	case hasPrefix:
+		return isValidDNSSubdomain(prefix) && isValidObjectName(name)
 	}
-	return false
+	return isValidObjectName(name)
+}
+
+// splitPrefix cuts s at its first '/': prefix/rest. Without one, rest is s.
+func splitPrefix(s string) (prefix, rest string, ok bool) {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return "", s, false
 }
 
 // jsFalsy reports whether JavaScript reads v as false: null, false, 0, NaN
