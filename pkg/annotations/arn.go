@@ -2,7 +2,6 @@ package annotations
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -10,13 +9,6 @@ import (
 
 // Partitions lists the AWS partitions an ARN may name.
 var Partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
-
-var (
-	// reRegion matches AWS region codes: us-east-1, cn-north-1,
-	// us-gov-west-1, us-isob-east-1, eusc-de-east-1.
-	reRegion  = regexp.MustCompile(`^([a-z]{2}(-gov|-iso[a-z]*)?|eusc-[a-z]{2})-[a-z]+-\d$`)
-	reAccount = regexp.MustCompile(`^\d{12}$`)
-)
 
 // partitionOfRegion returns the partition a well-formed region belongs to.
 func partitionOfRegion(region string) string {
@@ -49,8 +41,8 @@ func parseARN(s, service string, regional bool) (arn.ARN, error) {
 	if strings.TrimSpace(s) != s {
 		return arn.ARN{}, fmt.Errorf("has leading or trailing whitespace")
 	}
-	a, err := arn.Parse(s)
-	if err != nil {
+	a, ok := splitARN(s)
+	if !ok {
 		return arn.ARN{}, fmt.Errorf("not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")
 	}
 	if !isPartition(a.Partition) {
@@ -64,15 +56,39 @@ func parseARN(s, service string, regional bool) (arn.ARN, error) {
 		return a, fmt.Errorf("%s ARNs have no region, found %q", service, a.Region)
 	case regional && a.Region == "":
 		return a, fmt.Errorf("region is missing")
-	case regional && !reRegion.MatchString(a.Region):
+	case regional && !isRegion(a.Region):
 		return a, fmt.Errorf("region %q is not an AWS region code (such as us-east-1)", a.Region)
 	case regional && partitionOfRegion(a.Region) != a.Partition:
 		return a, fmt.Errorf("region %q is in partition %s, not %s", a.Region, partitionOfRegion(a.Region), a.Partition)
 	}
-	if !reAccount.MatchString(a.AccountID) {
+	if !isAccount(a.AccountID) {
 		return a, fmt.Errorf("account %q is not a 12-digit AWS account ID", a.AccountID)
 	}
 	return a, nil
+}
+
+// splitARN is arn.Parse without its allocation: the five colons of
+// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE split s, and the resource is
+// the rest, colons and all.
+func splitARN(s string) (arn.ARN, bool) {
+	var a arn.ARN
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if ok {
+		a.Partition, rest, ok = strings.Cut(rest, ":")
+	}
+	if ok {
+		a.Service, rest, ok = strings.Cut(rest, ":")
+	}
+	if ok {
+		a.Region, rest, ok = strings.Cut(rest, ":")
+	}
+	if ok {
+		a.AccountID, a.Resource, ok = strings.Cut(rest, ":")
+	}
+	if !ok {
+		return arn.ARN{}, false
+	}
+	return a, true
 }
 
 func isPartition(p string) bool {
@@ -83,12 +99,6 @@ func isPartition(p string) bool {
 	}
 	return false
 }
-
-var (
-	reStateMachineName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
-	reVersion          = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
-	reAlias            = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,80}$`)
-)
 
 // StateMachineARN is the ARN of a Step Functions state machine, optionally
 // qualified with a version number or an alias:
@@ -116,27 +126,23 @@ func parseStateMachineARN(s string) (StateMachineARN, error) {
 	if err != nil {
 		return StateMachineARN{}, err
 	}
-	parts := strings.Split(a.Resource, ":")
-	if parts[0] != "stateMachine" {
+	kind, rest, _ := strings.Cut(a.Resource, ":")
+	if kind != "stateMachine" {
 		return StateMachineARN{}, fmt.Errorf("resource %q is not a state machine (expected stateMachine:NAME)", a.Resource)
 	}
-	if len(parts) > 3 {
+	name, q, qualified := strings.Cut(rest, ":")
+	if qualified && strings.Contains(q, ":") {
 		return StateMachineARN{}, fmt.Errorf("resource %q has too many parts (expected stateMachine:NAME[:VERSION|:ALIAS])", a.Resource)
 	}
-	if len(parts) < 2 || !reStateMachineName.MatchString(parts[1]) {
-		name := ""
-		if len(parts) > 1 {
-			name = parts[1]
-		}
+	if !isStateMachineName(name) {
 		return StateMachineARN{}, fmt.Errorf("state machine name %q is not 1-80 letters, digits, hyphens and underscores", name)
 	}
-	sm := StateMachineARN{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Name: parts[1]}
-	if len(parts) == 3 {
-		q := parts[2]
+	sm := StateMachineARN{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Name: name}
+	if qualified {
 		switch {
-		case isDigits(q) && !reVersion.MatchString(q):
+		case isDigits(q) && !isVersion(q):
 			return StateMachineARN{}, fmt.Errorf("version %q is not a positive number without leading zeros", q)
-		case !isDigits(q) && !reAlias.MatchString(q):
+		case !isDigits(q) && !isAliasQualifier(q):
 			return StateMachineARN{}, fmt.Errorf("alias %q is not 1-80 letters, digits, and [-_.]", q)
 		}
 		sm.Qualifier = q
@@ -180,8 +186,6 @@ func (a StateMachineARN) Unqualified() StateMachineARN {
 	return a
 }
 
-var reECSName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-
 // ServiceARN is the ARN of an ECS service:
 // arn:aws:ecs:us-east-1:123456789012:service/CLUSTER/SERVICE. The old form
 // without a cluster (service/SERVICE) is read with Cluster "default", and
@@ -208,18 +212,19 @@ func parseServiceARN(s string) (ServiceARN, error) {
 	if err != nil {
 		return ServiceARN{}, err
 	}
-	parts := strings.Split(a.Resource, "/")
-	if parts[0] != "service" || len(parts) < 2 || len(parts) > 3 {
+	kind, rest, ok := strings.Cut(a.Resource, "/")
+	cluster, service, withCluster := strings.Cut(rest, "/")
+	if kind != "service" || !ok || strings.Contains(service, "/") {
 		return ServiceARN{}, fmt.Errorf("resource %q is not an ECS service (expected service/CLUSTER/SERVICE)", a.Resource)
 	}
-	svc := ServiceARN{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Cluster: "default", Service: parts[len(parts)-1]}
-	if len(parts) == 3 {
-		svc.Cluster = parts[1]
-		if !reECSName.MatchString(svc.Cluster) {
+	svc := ServiceARN{Partition: a.Partition, Region: a.Region, Account: a.AccountID, Cluster: "default", Service: rest}
+	if withCluster {
+		svc.Cluster, svc.Service = cluster, service
+		if !isECSName(svc.Cluster) {
 			return ServiceARN{}, fmt.Errorf("cluster name %q is not 1-255 letters, digits, hyphens and underscores", svc.Cluster)
 		}
 	}
-	if !reECSName.MatchString(svc.Service) {
+	if !isECSName(svc.Service) {
 		return ServiceARN{}, fmt.Errorf("service name %q is not 1-255 letters, digits, hyphens and underscores", svc.Service)
 	}
 	return svc, nil
@@ -236,8 +241,6 @@ func (a ServiceARN) String() string {
 
 // IsZero reports whether a is the zero value (no service).
 func (a ServiceARN) IsZero() bool { return a == ServiceARN{} }
-
-var reRoleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 // RoleARN is the ARN of an IAM role: arn:aws:iam::123456789012:role/[PATH/]NAME.
 // The zero value means "none".
@@ -272,7 +275,7 @@ func parseRoleARN(s string) (RoleARN, error) {
 	}
 	i := strings.LastIndex(rest, "/")
 	path, name := "/"+rest[:i+1], rest[i+1:]
-	if !reRoleName.MatchString(name) {
+	if !isRoleName(name) {
 		return RoleARN{}, fmt.Errorf("role name %q is not 1-64 letters, digits and [_+=,.@-]", name)
 	}
 	if err := checkIAMPath(path); err != nil {

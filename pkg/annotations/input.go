@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Placeholders lists the names a ${{ name }} placeholder of the execution
@@ -24,7 +25,8 @@ var Placeholders = []string{
 	"stagecrew.entity",
 }
 
-var rePlaceholder = regexp.MustCompile(`\$\{\{\s*([^{}]*?)\s*\}\}`)
+// rePlaceholder matches one ${{ name }}; compiled on first use, not at start.
+var rePlaceholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{\{\s*([^{}]*?)\s*\}\}`) })
 
 // CheckExecutionInput checks an execution input template: a JSON object in
 // which ${{ name }} placeholders, with names from Placeholders, stand inside
@@ -65,8 +67,9 @@ func substitute(tmpl string, value func(name string) string) (string, error) {
 		return "", fmt.Errorf("empty template (expected a JSON object)")
 	}
 	var errs []string
-	out := rePlaceholder.ReplaceAllStringFunc(tmpl, func(m string) string {
-		name := rePlaceholder.FindStringSubmatch(m)[1]
+	re := rePlaceholder()
+	out := re.ReplaceAllStringFunc(tmpl, func(m string) string {
+		name := re.FindStringSubmatch(m)[1]
 		if !slices.Contains(Placeholders, name) {
 			errs = append(errs, fmt.Sprintf("unknown placeholder %q (known: %s)", m, strings.Join(Placeholders, ", ")))
 			return "x"

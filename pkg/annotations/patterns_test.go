@@ -26,13 +26,13 @@ var patternCases = []patternCase{
 	{"PatternAliasName", PatternAliasName, CheckAliasName},
 	{"PatternSubstitutions", PatternSubstitutions, func(s string) error { _, err := ParseSubstitutions(s); return err }},
 	{"PatternRegion", PatternRegion, func(s string) error {
-		if !reRegion.MatchString(s) {
+		if !isRegion(s) {
 			return errBad
 		}
 		return nil
 	}},
 	{"PatternObjectName", PatternObjectName, func(s string) error {
-		if len(s) > 63 || !reObjectName.MatchString(s) {
+		if len(s) > 63 || !isObjectName(s) {
 			return errBad
 		}
 		return nil

@@ -3,7 +3,6 @@ package annotations
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -11,16 +10,11 @@ import (
 // MaxAliasLen is the longest state machine alias name Step Functions takes.
 const MaxAliasLen = 80
 
-var (
-	reAliasName        = regexp.MustCompile(`^[0-9]*[A-Za-z_.-][A-Za-z0-9_.-]*$`)
-	reSubstitutionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
 // CheckAliasName checks a state machine alias name
 // (stagecrew.dev/state-machine-alias.<env>): 1-80 letters, digits and
 // [_.-], not only digits (that would be a version number).
 func CheckAliasName(s string) error {
-	if len(s) > MaxAliasLen || !reAliasName.MatchString(s) {
+	if len(s) > MaxAliasLen || !isAliasName(s) {
 		return fmt.Errorf("%q is not a state machine alias name: 1-%d letters, digits and [_.-], not only digits", s, MaxAliasLen)
 	}
 	return nil
@@ -54,7 +48,7 @@ func parseSubstitutions(items []string, all string) (map[string]string, error) {
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("%q is not NAME=value", clip(strings.TrimSpace(item), 40))
-		case len(name) > 128 || !reSubstitutionName.MatchString(name):
+		case len(name) > 128 || !isSubstitutionName(name):
 			return nil, fmt.Errorf("%q is not a substitution name: letters, digits and underscores, not starting with a digit, at most 128", clip(name, 40))
 		}
 		if _, dup := out[name]; dup {

@@ -236,7 +236,7 @@ func (r *reader) read() {
 		case envsOK && !slices.Contains(t.Environments, env):
 			r.addf(key, "environment %q is not listed in %s (%s)", env, KeyEnvironments, strings.Join(t.Environments, ", "))
 			continue
-		case !envsSet && (len(env) > 63 || !reObjectName.MatchString(env)):
+		case !envsSet && (len(env) > 63 || !isObjectName(env)):
 			r.addf(key, "%q is not a valid environment name", env)
 			continue
 		}
@@ -300,6 +300,9 @@ func rawKind(v any) string {
 // accounts checks that in every environment the role is in the account and
 // partition of the targets it acts on.
 func (r *reader) accounts() {
+	if r.t.Default.Role.IsZero() && len(r.t.Overrides) == 0 {
+		return // no role anywhere: nothing to compare (the common case)
+	}
 	envs := r.t.Environments
 	if len(envs) == 0 {
 		envs = append([]string{""}, slices.Sorted(maps.Keys(r.t.Overrides))...)

@@ -3,11 +3,8 @@ package annotations
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 )
-
-var reObjectName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 
 // ParseEnvironments parses the value of stagecrew.dev/environments: names
 // separated by commas ("staging, production"), each a Backstage object name
@@ -24,7 +21,7 @@ func ParseEnvironments(s string) ([]string, error) {
 		switch {
 		case name == "":
 			return nil, fmt.Errorf("item %d is empty", i+1)
-		case len(name) > 63 || !reObjectName.MatchString(name):
+		case len(name) > 63 || !isObjectName(name):
 			return nil, fmt.Errorf("%q is not a valid environment name: use letters, digits and [-_.], starting and ending with a letter or digit, at most 63 characters", name)
 		case seen[name]:
 			return nil, fmt.Errorf("environment %q is listed twice", name)
@@ -37,7 +34,7 @@ func ParseEnvironments(s string) ([]string, error) {
 
 // checkContainer checks an ECS container name.
 func checkContainer(s string) error {
-	if !reECSName.MatchString(s) {
+	if !isECSName(s) {
 		return fmt.Errorf("%q is not an ECS container name: 1-255 letters, digits, hyphens and underscores", s)
 	}
 	return nil
