@@ -2,12 +2,9 @@ package iam
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/stagecrew/stagecrew/pkg/annotations"
 )
-
-var reCodeDeployName = regexp.MustCompile(`^[A-Za-z0-9_.+@-]{1,100}$`)
 
 // addCodeDeploy adds the statements of a blue/green deploy through
 // CodeDeploy: create, watch and stop deployments of the one deployment
@@ -15,7 +12,7 @@ var reCodeDeployName = regexp.MustCompile(`^[A-Za-z0-9_.+@-]{1,100}$`)
 // the AppSpec revision with the application, and read deployment
 // configurations (their ARNs hold only the configuration's name).
 func addCodeDeploy(add func(Statement), svc annotations.ServiceARN, g CodeDeployGroup) error {
-	if !reCodeDeployName.MatchString(g.Application) || !reCodeDeployName.MatchString(g.DeploymentGroup) {
+	if !isCodeDeployName(g.Application) || !isCodeDeployName(g.DeploymentGroup) {
 		return fmt.Errorf("CodeDeploy application %q and deployment group %q must be 1-100 letters, digits and _.+@-", g.Application, g.DeploymentGroup)
 	}
 	arn := func(resource string) string {

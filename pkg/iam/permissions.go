@@ -3,7 +3,6 @@ package iam
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -129,7 +128,7 @@ func Permissions(o PermissionOptions) (*Document, error) {
 		if td == nil {
 			return nil, fmt.Errorf("%w for ECS service %s: its family and roles scope RunTask and iam:PassRole", ErrNoTaskDefinition, svc)
 		}
-		if !reFamily.MatchString(td.Family) {
+		if !isFamily(td.Family) {
 			return nil, fmt.Errorf("task definition family %q is not 1-255 letters, digits, hyphens and underscores", td.Family)
 		}
 		ecsARN := func(resource string) string {
@@ -187,7 +186,7 @@ func Permissions(o PermissionOptions) (*Document, error) {
 		}
 		var logs Strings
 		for _, g := range td.LogGroups {
-			if !reLogGroup.MatchString(g.Name) {
+			if !isLogGroup(g.Name) {
 				return nil, fmt.Errorf("awslogs-group %q is not a CloudWatch Logs group name", g.Name)
 			}
 			region := g.Region
@@ -212,8 +211,6 @@ func Permissions(o PermissionOptions) (*Document, error) {
 	}
 	return doc, nil
 }
-
-var reLogGroup = regexp.MustCompile(`^[\w\-/.#]{1,512}$`)
 
 // roleARN turns a role ARN or bare role name (task definitions accept
 // both) into an ARN in the service's partition and account.

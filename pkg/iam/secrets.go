@@ -3,7 +3,6 @@ package iam
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -28,13 +27,6 @@ type SecretRef struct {
 	Partial bool
 }
 
-var (
-	reSecretName  = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-	reSecretFull  = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
-	reParamName   = regexp.MustCompile(`^[A-Za-z0-9/_.-]+$`)
-	reRegionValue = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-)
-
 // ParseSecretRef reads a container secret's valueFrom: the ARN of a Secrets
 // Manager secret, optionally followed by :json-key:version-stage:version-id
 // as ECS allows, or the ARN of an SSM parameter. A bare parameter name is
@@ -45,7 +37,7 @@ func ParseSecretRef(valueFrom string) (SecretRef, error) {
 		return SecretRef{}, fmt.Errorf("%w: %q (give the full ARN of a Secrets Manager secret or SSM parameter)", ErrSecretRef, valueFrom)
 	}
 	r := SecretRef{Service: a.Service, Partition: a.Partition, Region: a.Region, Account: a.AccountID}
-	if !reAccountID.MatchString(a.AccountID) || !reRegionValue.MatchString(a.Region) || !strings.HasPrefix(a.Partition, "aws") {
+	if !isAccount(a.AccountID) || !isRegionValue(a.Region) || !strings.HasPrefix(a.Partition, "aws") {
 		return SecretRef{}, fmt.Errorf("%w: %q has no valid partition, region and account", ErrSecretRef, valueFrom)
 	}
 	switch a.Service {
@@ -55,13 +47,13 @@ func ParseSecretRef(valueFrom string) (SecretRef, error) {
 			// secret:NAME[:json-key[:version-stage[:version-id]]]
 			name, _, _ = strings.Cut(name, ":")
 		}
-		if !ok || !reSecretName.MatchString(name) {
+		if !ok || !isSecretName(name) {
 			return SecretRef{}, fmt.Errorf("%w: %q is not arn:%s:secretsmanager:REGION:ACCOUNT:secret:NAME", ErrSecretRef, valueFrom, a.Partition)
 		}
-		r.Name, r.Partial = name, !reSecretFull.MatchString(name)
+		r.Name, r.Partial = name, !hasSecretSuffix(name)
 	case "ssm":
 		name, ok := strings.CutPrefix(a.Resource, "parameter/")
-		if !ok || len(name) > 2048 || !reParamName.MatchString(name) || strings.Contains(name, "//") || strings.HasPrefix(name, "/") {
+		if !ok || len(name) > 2048 || !isParamName(name) || strings.Contains(name, "//") || strings.HasPrefix(name, "/") {
 			return SecretRef{}, fmt.Errorf("%w: %q is not arn:%s:ssm:REGION:ACCOUNT:parameter/NAME", ErrSecretRef, valueFrom, a.Partition)
 		}
 		r.Name = name

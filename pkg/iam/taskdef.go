@@ -3,7 +3,6 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 )
 
@@ -24,8 +23,6 @@ type LogGroup struct {
 	Name   string
 	Region string // awslogs-region; "" means the service's region
 }
-
-var reFamily = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // ParseTaskDefinition reads an ECS task definition JSON file, in the form
 // RegisterTaskDefinition takes (the file aws-actions and `aws ecs
@@ -59,7 +56,7 @@ func ParseTaskDefinition(data []byte) (*TaskDefinition, error) {
 	if doc.TaskDefinition != nil {
 		d = *doc.TaskDefinition
 	}
-	if !reFamily.MatchString(d.Family) {
+	if !isFamily(d.Family) {
 		return nil, fmt.Errorf("task definition: family %q is not 1-255 letters, digits, hyphens and underscores", d.Family)
 	}
 	td := &TaskDefinition{Family: d.Family, TaskRoleARN: d.TaskRoleArn, ExecutionRoleARN: d.ExecutionRoleArn}

@@ -3,7 +3,6 @@ package iam
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -50,21 +49,10 @@ type TrustOptions struct {
 	Audience string // DefaultAudience when empty
 }
 
-var (
-	reOwner   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	reRepo    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	reID      = regexp.MustCompile(`^[1-9][0-9]{0,19}$`)
-	reAccount = regexp.MustCompile(`^[0-9]{12}$`)
-	// A GitHub environment name: no wildcard or claim separator, so the
-	// StringEquals match is exactly what it says.
-	reEnvName = regexp.MustCompile(`^[^:*?\s][^:*?]{0,254}$`)
-	reBranch  = regexp.MustCompile(`^[^:*?\s~^\\\[]+$`)
-)
-
 // SplitRepository splits OWNER/REPO, checking both parts.
 func SplitRepository(s string) (owner, repo string, err error) {
 	owner, repo, ok := strings.Cut(s, "/")
-	if !ok || !reOwner.MatchString(owner) || !reRepo.MatchString(repo) || repo == "." || repo == ".." {
+	if !ok || !isOwner(owner) || !isRepo(repo) || repo == "." || repo == ".." {
 		return "", "", fmt.Errorf("%w: %q is not a GitHub OWNER/REPO", ErrTrust, s)
 	}
 	return owner, repo, nil
@@ -80,7 +68,7 @@ func Subject(o TrustOptions) (string, error) {
 		return "", fmt.Errorf("%w: the immutable form needs both the owner ID and the repository ID", ErrTrust)
 	}
 	if o.OwnerID != "" {
-		if !reID.MatchString(o.OwnerID) || !reID.MatchString(o.RepositoryID) {
+		if !isID(o.OwnerID) || !isID(o.RepositoryID) {
 			return "", fmt.Errorf("%w: owner and repository IDs are numbers, found %q and %q", ErrTrust, o.OwnerID, o.RepositoryID)
 		}
 		owner += "@" + o.OwnerID
@@ -89,13 +77,13 @@ func Subject(o TrustOptions) (string, error) {
 	prefix := "repo:" + owner + "/" + repo
 	switch o.Form {
 	case SubjectEnvironment:
-		if !reEnvName.MatchString(o.Environment) {
+		if !isEnvName(o.Environment) {
 			return "", fmt.Errorf("%w: %q is not a GitHub environment name (no \":\", \"*\" or \"?\")", ErrTrust, o.Environment)
 		}
 		return prefix + ":environment:" + o.Environment, nil
 	case SubjectBranch:
 		b := strings.TrimPrefix(o.Branch, "refs/heads/")
-		if !reBranch.MatchString(b) {
+		if !isBranch(b) {
 			return "", fmt.Errorf("%w: %q is not a branch name (no wildcards: the trust policy matches exactly)", ErrTrust, o.Branch)
 		}
 		return prefix + ":ref:refs/heads/" + b, nil
@@ -115,7 +103,7 @@ func ProviderARN(partition, account string) string {
 // subject, with the given audience, assume the role through the account's
 // GitHub OIDC provider.
 func TrustPolicy(o TrustOptions) (*Document, error) {
-	if !reAccount.MatchString(o.Account) {
+	if !isAccount(o.Account) {
 		return nil, fmt.Errorf("%w: account %q is not a 12-digit AWS account ID", ErrTrust, o.Account)
 	}
 	sub, err := Subject(o)

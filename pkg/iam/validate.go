@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -175,13 +174,7 @@ func (v *validator) document(doc any) {
 	}
 }
 
-var (
-	reSid      = regexp.MustCompile(`^[A-Za-z0-9]*$`)
-	reAction   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*:[A-Za-z0-9*?]+$`)
-	reCondKey  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*:[^\s]+$`)
-	reService  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$`)
-	statements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-)
+var statements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 func (v *validator) statement(field string, s map[string]any, sids map[string]bool) {
 	for _, k := range slices.Sorted(maps.Keys(s)) {
@@ -194,7 +187,7 @@ func (v *validator) statement(field string, s map[string]any, sids map[string]bo
 		switch {
 		case !isStr:
 			v.add(field+".Sid", "must be a string, found %s", jsonKind(sid))
-		case !reSid.MatchString(str):
+		case !isSid(str):
 			v.add(field+".Sid", "%q may hold only letters and digits", str)
 		case str != "" && sids[str]:
 			v.add(field+".Sid", "%q is used by another statement", str)
@@ -289,7 +282,7 @@ func (v *validator) stringList(field string, x any) []string {
 }
 
 func (v *validator) action(field, a string) {
-	if a != "*" && !reAction.MatchString(a) {
+	if a != "*" && !isAction(a) {
 		v.add(field, "%q is not an action of the form service:Action (wildcards * and ? allowed) or \"*\"", a)
 	}
 }
@@ -327,7 +320,7 @@ func (v *validator) principal(field string, p any) {
 			ef := fmt.Sprintf("%s[%d]", f, i)
 			switch k {
 			case "AWS":
-				if s != "*" && !reAccountID.MatchString(s) {
+				if s != "*" && !isAccount(s) {
 					if a, err := arn.Parse(s); err != nil || (a.Service != "iam" && a.Service != "sts") {
 						v.add(ef, "%q is not \"*\", an account ID or an IAM/STS ARN", s)
 					}
@@ -341,11 +334,11 @@ func (v *validator) principal(field string, p any) {
 					v.add(ef, "%q is not an OIDC/SAML provider ARN or one of %s", s, strings.Join(webIdentityProviders, ", "))
 				}
 			case "Service":
-				if !reService.MatchString(s) {
+				if !isService(s) {
 					v.add(ef, "%q is not a service principal (NAME.amazonaws.com)", s)
 				}
 			case "CanonicalUser":
-				if !reCanonical.MatchString(s) {
+				if !isCanonical(s) {
 					v.add(ef, "%q is not a canonical user ID (64 hex digits)", s)
 				}
 			default:
@@ -355,11 +348,7 @@ func (v *validator) principal(field string, p any) {
 	}
 }
 
-var (
-	reAccountID          = regexp.MustCompile(`^[0-9]{12}$`)
-	reCanonical          = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	webIdentityProviders = []string{"accounts.google.com", "cognito-identity.amazonaws.com", "graph.facebook.com", "www.amazon.com"}
-)
+var webIdentityProviders = []string{"accounts.google.com", "cognito-identity.amazonaws.com", "graph.facebook.com", "www.amazon.com"}
 
 // conditionOperators are IAM's condition operators, before the IfExists
 // suffix and the ForAllValues:/ForAnyValue: prefixes.
@@ -399,7 +388,7 @@ func (v *validator) condition(field string, c any) {
 		}
 		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			kf := f + "." + k
-			if !reCondKey.MatchString(k) {
+			if !isCondKey(k) {
 				v.add(kf, "%q is not a condition key of the form prefix:name", k)
 			}
 			switch val := keys[k].(type) {
