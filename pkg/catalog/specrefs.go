@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"strconv"
-	"strings"
 )
 
 // SpecRef is a reference from a spec field to another entity, as the
@@ -17,21 +16,29 @@ type SpecRef struct {
 // bare name takes (none: the kind must be written).
 type refField struct {
 	field, defaultKind string
+	path               string // "spec." + field, built once
+}
+
+// relationField is the refField of a spec field, its path built once.
+func relationField(field, defaultKind string) refField {
+	return refField{field: field, defaultKind: defaultKind, path: "spec." + field}
 }
 
 // relationFields are the fields the catalog's BuiltinKindsEntityProcessor
 // (and, for Template, the scaffolder entity model's processor) turns into
 // relations, by kind, with their default kinds.
 var relationFields = map[string][]refField{
-	KindComponent: {{"owner", "Group"}, {"subcomponentOf", "Component"}, {"providesApis", "API"}, {"consumesApis", "API"},
-		{"dependsOn", ""}, {"dependencyOf", ""}, {"system", "System"}},
-	KindAPI:      {{"owner", "Group"}, {"system", "System"}},
-	KindResource: {{"owner", "Group"}, {"dependsOn", ""}, {"dependencyOf", ""}, {"system", "System"}},
-	KindUser:     {{"memberOf", "Group"}},
-	KindGroup:    {{"parent", "Group"}, {"children", "Group"}, {"members", "User"}},
-	KindSystem:   {{"owner", "Group"}, {"domain", "Domain"}},
-	KindDomain:   {{"owner", "Group"}, {"subdomainOf", "Domain"}},
-	KindTemplate: {{"owner", "Group"}},
+	KindComponent: {relationField("owner", "Group"), relationField("subcomponentOf", "Component"),
+		relationField("providesApis", "API"), relationField("consumesApis", "API"),
+		relationField("dependsOn", ""), relationField("dependencyOf", ""), relationField("system", "System")},
+	KindAPI: {relationField("owner", "Group"), relationField("system", "System")},
+	KindResource: {relationField("owner", "Group"), relationField("dependsOn", ""),
+		relationField("dependencyOf", ""), relationField("system", "System")},
+	KindUser:     {relationField("memberOf", "Group")},
+	KindGroup:    {relationField("parent", "Group"), relationField("children", "Group"), relationField("members", "User")},
+	KindSystem:   {relationField("owner", "Group"), relationField("domain", "Domain")},
+	KindDomain:   {relationField("owner", "Group"), relationField("subdomainOf", "Domain")},
+	KindTemplate: {relationField("owner", "Group")},
 }
 
 // SpecRefs returns the references of an entity that passed Validate, in
@@ -40,38 +47,64 @@ var relationFields = map[string][]refField{
 // (such as a dependsOn entry without a kind) is a Problem: the catalog
 // refuses the entity for it.
 func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
-	var refs []SpecRef
+	fields := relationFields[e.Kind]
+	// Sized up front: one allocation, not a doubling per reference.
+	n := 0
+	for _, rf := range fields {
+		raw, ok := e.Spec[rf.field]
+		if !ok {
+			continue
+		}
+		if list, isList := raw.([]any); isList {
+			n += len(list)
+		} else {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	refs := make([]SpecRef, 0, n)
 	var problems []Problem
 	ns := e.Metadata.Namespace
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	for _, rf := range relationFields[e.Kind] {
+	add := func(rf refField, s string, path []string, field string) {
+		if s == "" {
+			return // the catalog skips an empty value
+		}
+		target, err := ParseRef(s, rf.defaultKind, ns)
+		if err != nil {
+			problems = append(problems, Problem{Position: e.Position(path...), Field: field, Message: err.Error()})
+			return
+		}
+		refs = append(refs, SpecRef{Field: field, Position: e.Position(path...), Target: target})
+	}
+	for _, rf := range fields {
 		raw, ok := e.Spec[rf.field]
 		if !ok {
 			continue
 		}
-		values := []any{raw}
 		list, isList := raw.([]any)
-		if isList {
-			values = list
+		if !isList {
+			s, _ := raw.(string)
+			path := [2]string{"spec", rf.field}
+			add(rf, s, path[:], rf.path)
+			continue
 		}
-		for i, v := range values {
+		for i, v := range list {
 			s, _ := v.(string)
 			if s == "" {
-				continue // the catalog skips an empty value
-			}
-			path := []string{"spec", rf.field}
-			if isList {
-				path = append(path, strconv.Itoa(i))
-			}
-			target, err := ParseRef(s, rf.defaultKind, ns)
-			if err != nil {
-				problems = append(problems, Problem{Position: e.Position(path...), Field: strings.Join(path, "."), Message: err.Error()})
 				continue
 			}
-			refs = append(refs, SpecRef{Field: strings.Join(path, "."), Position: e.Position(path...), Target: target})
+			idx := strconv.Itoa(i)
+			path := [3]string{"spec", rf.field, idx}
+			add(rf, s, path[:], rf.path+"."+idx)
 		}
+	}
+	if len(refs) == 0 {
+		refs = nil // as before: no reference, no slice
 	}
 	return refs, problems
 }
