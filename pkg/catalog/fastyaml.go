@@ -199,8 +199,11 @@ func (p *fastParser) node(kind yaml.Kind, tag string, line, column int) *yaml.No
 	}
 	n := &p.nodes[0]
 	p.nodes = p.nodes[1:]
-	if p.reuse {
-		*n = yaml.Node{}
+	if p.reuse && n.Kind != 0 {
+		// The fields the parser sets but not on every node; it never
+		// sets Anchor, Alias or the comments, which stay empty. (Clearing
+		// the whole node costs a write barrier for each of its pointers.)
+		n.Style, n.Value, n.Content = 0, "", nil
 	}
 	n.Kind, n.Tag, n.Line, n.Column = kind, tag, line, column
 	return n
