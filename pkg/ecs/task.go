@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,8 +75,6 @@ const (
 	ValueStartedBy  = "started-by"
 )
 
-var reStartedBy = regexp.MustCompile(`^[A-Za-z0-9_/-]{1,128}$`)
-
 // task is the state of one task run.
 type task struct {
 	cluster   string
@@ -99,7 +96,7 @@ func (r *Runner) RunTask(ctx context.Context, o TaskOptions) (*result.Result, er
 		_, _ = rand.Read(b[:])
 		o.StartedBy = "stagecrew-" + hex.EncodeToString(b[:])
 	}
-	if !reStartedBy.MatchString(o.StartedBy) {
+	if !isStartedBy(o.StartedBy) {
 		return nil, fmt.Errorf("%w: startedBy %q is not 1-128 letters, digits, '-', '_' or '/'", ErrOptions, o.StartedBy)
 	}
 	clk := r.clock()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -27,8 +26,6 @@ var readOnlyFields = []string{
 	"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
 	"registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
 }
-
-var reFamily = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // ParseTaskDefinition reads a task definition file in the form
 // RegisterTaskDefinition takes (`aws ecs register-task-definition
@@ -85,7 +82,7 @@ func ParseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) 
 }
 
 func checkInput(in *ecs.RegisterTaskDefinitionInput) error {
-	if !reFamily.MatchString(aws.ToString(in.Family)) {
+	if !isName(aws.ToString(in.Family)) {
 		return fmt.Errorf("task definition: family %q is not 1-255 letters, digits, hyphens and underscores", aws.ToString(in.Family))
 	}
 	if len(in.ContainerDefinitions) == 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -36,13 +37,6 @@ type ContainerValue struct {
 	Line      int // where it was written, for messages
 }
 
-var (
-	reContainerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	// reVarName is what a shell can export: ECS itself accepts more, but a
-	// name a container's shell cannot read is a typo far more often.
-	reVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
-)
-
 // maxValueLen bounds one value; ECS's whole container definition is far
 // smaller than this in practice.
 const maxValueLen = 32 << 10
@@ -64,7 +58,7 @@ func ParseImages(s string) ([]ContainerValue, error) {
 		switch {
 		case !ok:
 			return nil, &LineError{n, "container", fmt.Sprintf("%q has no \"=\" (expected container=image)", clip(line))}
-		case !reContainerName.MatchString(c):
+		case !isName(c):
 			return nil, &LineError{n, "container", fmt.Sprintf("%q is not a container name (1-255 letters, digits, hyphens and underscores)", clip(c))}
 		case img == "":
 			return nil, &LineError{n, "image", fmt.Sprintf("container %s has an empty image", c)}
@@ -169,7 +163,7 @@ func parseValueYAML(s string) ([]ContainerValue, error) {
 			line = 1
 		}
 		msg := err.Error()
-		if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+		if m := reYAMLLine().FindStringSubmatch(msg); m != nil {
 			fmt.Sscan(m[1], &line)
 		}
 		return nil, &LineError{max(line, 1), "yaml", fmt.Sprintf("neither container.NAME=value lines nor YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
@@ -218,13 +212,14 @@ func parseValueYAML(s string) ([]ContainerValue, error) {
 	return out, nil
 }
 
-var reYAMLLine = regexp.MustCompile(`line (\d+)`)
+// reYAMLLine finds the line of a YAML error; compiled on first use, not at start.
+var reYAMLLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 func checkValue(v ContainerValue, seen map[[2]string]int) error {
 	switch {
-	case !reContainerName.MatchString(v.Container):
+	case !isName(v.Container):
 		return &LineError{v.Line, "container", fmt.Sprintf("%q is not a container name (1-255 letters, digits, hyphens and underscores)", clip(v.Container))}
-	case !reVarName.MatchString(v.Name):
+	case !isVarName(v.Name):
 		return &LineError{v.Line, "name", fmt.Sprintf("%q is not a variable name (a letter or _, then letters, digits and _)", clip(v.Name))}
 	case len(v.Value) > maxValueLen:
 		return &LineError{v.Line, "value", fmt.Sprintf("%s.%s is %d bytes long, at most %d allowed", v.Container, v.Name, len(v.Value), maxValueLen)}
