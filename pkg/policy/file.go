@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -311,12 +312,13 @@ type parser struct {
 	problems []catalog.Problem
 }
 
-var reYAMLLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// reYAMLLine reads the line of a YAML error; compiled on first use, not at start.
+var reYAMLLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 func (p *parser) syntax(err error) {
 	msg := err.Error()
 	line := 0
-	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+	if m := reYAMLLine().FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &line)
 		msg = m[2]
 	} else {
@@ -439,9 +441,6 @@ func (p *parser) root(n *yaml.Node, pol *Policy) {
 // a bearer of its creator's identity for that long.
 const MaxTaskAgeLimit = 24 * time.Hour
 
-// reLogin matches a GitHub login, and a GitHub App's bot login (NAME[bot]).
-var reLogin = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$`)
-
 func (p *parser) backstage(n *yaml.Node, pol *Policy) {
 	d := &pol.Backstage
 	d.Position = catalog.Position{File: p.file, Line: n.Line}
@@ -455,7 +454,7 @@ func (p *parser) backstage(n *yaml.Node, pol *Policy) {
 				}
 				line, ef := v.Content[j].Line, fmt.Sprintf("%s[%d]", field, j)
 				if key == "dispatchers" {
-					if !reLogin.MatchString(s) {
+					if !isLogin(s) {
 						p.addf(line, ef, "%q is not a GitHub login (such as acme-backstage[bot])", s)
 						continue
 					}
@@ -480,12 +479,10 @@ func (p *parser) backstage(n *yaml.Node, pol *Policy) {
 	})
 }
 
-var reEnvName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$`)
-
 func (p *parser) environments(n *yaml.Node, pol *Policy) {
 	p.mapping(n, "environments", nil, func(name string, k, v *yaml.Node) {
 		field := "environments." + name
-		if name != Wildcard && !reEnvName.MatchString(name) {
+		if name != Wildcard && !isName(name) {
 			p.addf(k.Line, field, "%q is not an environment name (letters, digits, [-_.], at most 63) or \"*\"", name)
 			return
 		}
@@ -513,11 +510,6 @@ func (p *parser) environments(n *yaml.Node, pol *Policy) {
 
 var ruleKeys = []string{"name", "principals", "refs", "events", "actions", "repositories"}
 
-var (
-	reEvent = regexp.MustCompile(`^[a-z][a-z_]*$`)
-	reRule  = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$`)
-)
-
 func (p *parser) rules(n *yaml.Node, field string) []Rule {
 	if n.Kind != yaml.SequenceNode {
 		p.addf(n.Line, field, "must be a list of rules, found %s", describeNode(n))
@@ -531,7 +523,7 @@ func (p *parser) rules(n *yaml.Node, field string) []Rule {
 		ok := p.mapping(rn, f, ruleKeys, func(key string, k, v *yaml.Node) {
 			kf := f + "." + key
 			if key == "name" {
-				if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || !reRule.MatchString(v.Value) {
+				if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || !isName(v.Value) {
 					p.addf(v.Line, kf, "must be a name of letters, digits and [-_.], found %s", describeNode(v))
 					return
 				}
@@ -559,7 +551,7 @@ func (p *parser) rules(n *yaml.Node, field string) []Rule {
 					}
 					r.Refs = append(r.Refs, s)
 				case "events":
-					if !reEvent.MatchString(s) {
+					if !isEvent(s) {
 						p.addf(line, ef, "%q is not a GitHub event name (such as push, workflow_dispatch, release)", s)
 						continue
 					}
