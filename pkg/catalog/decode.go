@@ -126,6 +126,7 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 	data, swapped := hideLegacyBreaks(data)
 
 	d := &decoder{file: file, data: data, maxAlias: opts.MaxAliasNodes, swapped: swapped, indent: -1}
+	fast := fastOptions{file: file, swapped: swapped, reuse: opts.Transient}
 	if d.maxAlias <= 0 {
 		d.maxAlias = DefaultMaxAliasNodes
 	}
@@ -147,20 +148,20 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 	}
 	index := 0
 	var tooMany *DecodeError
-	err := parseEach(data, opts.Transient, func(root *yaml.Node, fast bool) bool {
+	err := parseEach(data, fast, func(pd parsedDoc) bool {
 		if index >= maxDocs {
-			tooMany = &DecodeError{Position: Position{File: file, Line: root.Line}, Err: ErrTooManyDocuments,
+			tooMany = &DecodeError{Position: Position{File: file, Line: pd.line()}, Err: ErrTooManyDocuments,
 				Msg: fmt.Sprintf("file holds more than %d YAML documents; stopped reading it here", maxDocs)}
 			return false
 		}
-		doc := d.document(root, index, versions, fast)
+		doc := d.document(pd, index, versions)
 		index++
 		if doc == nil {
 			return true
 		}
 		more := fn(*doc)
 		if opts.Transient && doc.Entity != nil {
-			doc.Entity.node = nil // its nodes are about to be reused
+			doc.Entity.pos = nil // its positions are about to be reused
 		}
 		return more
 	})
@@ -205,45 +206,48 @@ func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
 	return 0, 0, false
 }
 
-// parseDocuments parses every document of data into a DocumentNode, with
-// the fast parser (fastyaml.go) as far as it goes and yaml.v3 for the rest.
-// On a syntax error it returns the documents before it and the error, as
-// yaml.v3 reports them for the whole of data.
-func parseDocuments(data []byte) ([]*yaml.Node, error) {
-	var roots []*yaml.Node
-	err := parseEach(data, false, func(r *yaml.Node, _ bool) bool {
-		roots = append(roots, r)
-		return true
-	})
-	return roots, err
+// parsedDoc is one document as parseEach hands it over: read by the fast
+// parser, or by yaml.v3.
+type parsedDoc struct {
+	fast *fastDoc
+	root *yaml.Node
+}
+
+// line is where the document starts (yaml.v3's DocumentNode line).
+func (pd parsedDoc) line() int {
+	if pd.fast != nil {
+		return pd.fast.line
+	}
+	return pd.root.Line
 }
 
 // errStopped is how parseEach's callback stops yamlEach.
 var errStopped = errors.New("stopped")
 
-// parseEach is parseDocuments handing each root to fn in order, as soon as
-// it is parsed; it stops early, returning nil, when fn returns false. After
-// a syntax error in the part yaml.v3 reads, the error is the one yaml.v3
-// reports for the whole of data, with its lines and context.
+// parseEach parses every document of data, with the fast parser
+// (fastyaml.go) as far as it goes and yaml.v3 for the rest, handing each
+// to fn in order as soon as it is parsed; it stops early, returning nil,
+// when fn returns false. After a syntax error in the part yaml.v3 reads,
+// the error is the one yaml.v3 reports for the whole of data, with its
+// lines and context.
 //
 // The fast parser's documents are handed over one behind: yaml.v3 scans a
 // few tokens ahead, so a scanner error at the start of the text the fast
 // parser left can keep yaml.v3 from returning the document before it, and
 // then that document is not handed over, as yaml.v3 alone would not.
 //
-// With reuse set, the fast parser reuses the nodes of a document once fn
-// has returned for the one after it (see fastEach). fn is told whether the
-// fast parser read the document.
-func parseEach(data []byte, reuse bool, fn func(root *yaml.Node, fast bool) bool) error {
-	var held *yaml.Node
+// With opts.reuse set, the fast parser reuses the memory of a document
+// once fn has returned for the one after it (see fastEach).
+func parseEach(data []byte, opts fastOptions, fn func(parsedDoc) bool) error {
+	var held *fastDoc
 	fastCount := 0
-	n, stopped := fastEach(data, reuse, func(r *yaml.Node) bool {
+	n, stopped := fastEach(data, opts, func(doc *fastDoc) bool {
 		fastCount++
-		if held != nil && !fn(held, true) {
+		if held != nil && !fn(parsedDoc{fast: held}) {
 			held = nil
 			return false
 		}
-		held = r
+		held = doc
 		return true
 	})
 	if stopped {
@@ -251,7 +255,7 @@ func parseEach(data []byte, reuse bool, fn func(root *yaml.Node, fast bool) bool
 	}
 	if n == len(data) {
 		if held != nil {
-			fn(held, true)
+			fn(parsedDoc{fast: held})
 		}
 		return nil
 	}
@@ -260,14 +264,14 @@ func parseEach(data []byte, reuse bool, fn func(root *yaml.Node, fast bool) bool
 		if held != nil {
 			h := held
 			held = nil
-			if !fn(h, true) {
+			if !fn(parsedDoc{fast: h}) {
 				return false
 			}
 		}
 		if shift > 0 {
 			shiftLines(r, shift)
 		}
-		return fn(r, false)
+		return fn(parsedDoc{root: r})
 	})
 	if errors.Is(err, errStopped) {
 		return nil
@@ -278,13 +282,13 @@ func parseEach(data []byte, reuse bool, fn func(root *yaml.Node, fast bool) bool
 		// the fast parser read that yaml.v3 does not return.
 		whole := 0
 		err = yamlEach(data, func(*yaml.Node) bool { whole++; return true })
-		if held != nil && whole >= fastCount && !fn(held, true) {
+		if held != nil && whole >= fastCount && !fn(parsedDoc{fast: held}) {
 			return nil
 		}
 		return err
 	}
 	if held != nil {
-		fn(held, true) // the rest held no document
+		fn(parsedDoc{fast: held}) // the rest held no document
 	}
 	return err
 }
@@ -365,25 +369,43 @@ type decoder struct {
 	// read (-1 at the top): lines that continue a quoted string or a flow
 	// collection inside it must be indented more.
 	indent int
-	// fast: the current document's tree comes from the fast parser
-	// (fastyaml.go), so value takes the short way of fastValue.
-	fast bool
 }
 
 // document turns one parsed YAML document into a Document, or nil for an
-// empty document; fast says the fast parser read it.
-func (d *decoder) document(root *yaml.Node, index int, versions []versionDirective, fast bool) *Document {
+// empty document.
+func (d *decoder) document(pd parsedDoc, index int, versions []versionDirective) *Document {
 	d.aliased = 0
+	if pd.fast != nil {
+		// The fast parser reads no directives, so no %YAML 1.1 either.
+		d.v11 = false
+		d.prevLine = pd.fast.line
+		line, column := pd.fast.contentAt()
+		var err error
+		if pd.fast.err != nil {
+			err = pd.fast.err
+		}
+		return d.entity(Source{File: d.file, Document: index, Line: line}, column, pd.fast.value, err, func() *positions { return pd.fast.pos })
+	}
+	root := pd.root
 	d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
-	d.fast = fast && !d.v11
 	d.prevLine = root.Line
-	src := Source{File: d.file, Document: index, Line: root.Line}
 	if len(root.Content) == 0 {
 		return nil
 	}
 	node := root.Content[0]
-	src.Line = node.Line
 	v, err := d.value(node, 0)
+	return d.entity(Source{File: d.file, Document: index, Line: node.Line}, node.Column, v, err, func() *positions {
+		pos := &positions{}
+		aliased := 0
+		pos.root = pos.addNode(node, d.unswap, &aliased)
+		return pos
+	})
+}
+
+// entity makes the Document of a document's value v (or error err) whose
+// content starts at src.Line and column; pos gives the positions of an
+// entity's parts.
+func (d *decoder) entity(src Source, column int, v any, err error, pos func() *positions) *Document {
 	if err != nil {
 		return &Document{Source: src, Err: err}
 	}
@@ -391,14 +413,14 @@ func (d *decoder) document(root *yaml.Node, index int, versions []versionDirecti
 	case nil:
 		return nil
 	case map[string]any:
-		e := &Entity{Raw: v, Source: src, node: resolveAlias(node)}
+		e := &Entity{Raw: v, Source: src, pos: pos()}
 		e.fillTyped()
 		return &Document{Source: src, Entity: e}
 	default:
 		return &Document{Source: src, Err: &DecodeError{
-			Position: Position{File: d.file, Line: node.Line, Column: node.Column},
+			Position: Position{File: d.file, Line: src.Line, Column: column},
 			Err:      ErrNotMapping,
-			Msg:      fmt.Sprintf("expected an entity (a mapping) at the root of document %d, found %s", index+1, jsType(v)),
+			Msg:      fmt.Sprintf("expected an entity (a mapping) at the root of document %d, found %s", src.Document+1, jsType(v)),
 		}}
 	}
 }
@@ -412,9 +434,6 @@ func (d *decoder) errAt(n *yaml.Node, sentinel error, format string, args ...any
 // value converts a node into the JSON-shaped value the npm yaml package's
 // toJSON gives.
 func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
-	if d.fast {
-		return d.fastValue(n)
-	}
 	if depth > maxDepth {
 		return nil, d.errAt(n, ErrSyntax, "nesting deeper than %d levels", maxDepth)
 	}
@@ -519,78 +538,6 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 	}
 	return out, nil
 }
-
-// fastValue is value for a tree of the fast parser, which holds only what
-// that parser reads (fastyaml.go): no aliases, tags, directives or merge
-// keys, no quoted string or flow collection over several lines, at most
-// maxFastDepth levels. None of value's checks for those apply, and only a
-// repeated key is an error. Keys that are strings are taken as they are,
-// not boxed and converted back.
-func (d *decoder) fastValue(n *yaml.Node) (any, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return d.fastValue(n.Content[0])
-	case yaml.SequenceNode:
-		out := make([]any, len(n.Content))
-		for i, c := range n.Content {
-			v, err := d.fastValue(c)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
-	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			kn, vn := n.Content[i], n.Content[i+1]
-			var ks string
-			var kv any // the key's value, when it is not a string
-			if kn.Kind == yaml.ScalarNode && (kn.Style&quotedStyles != 0 || plainIsString(kn.Value)) {
-				ks = d.unswap(kn.Value)
-			} else {
-				var err error
-				if kv, err = d.fastValue(kn); err != nil {
-					return nil, err
-				}
-				ks = jsString(kv)
-			}
-			v, err := d.fastValue(vn)
-			if err != nil {
-				return nil, err
-			}
-			size := len(out)
-			out[ks] = v
-			if len(out) > size {
-				continue
-			}
-			// The key's string form was taken: a repeat, unless the keys
-			// differ in type (see mapping).
-			if kv == nil {
-				kv = ks
-			}
-			if isScalar(kv) {
-				if line, dup := d.earlierEqualKey(n, i, kv, 0); dup {
-					return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", ks, line)
-				}
-			}
-		}
-		return out, nil
-	case yaml.ScalarNode:
-		s := d.unswap(n.Value)
-		if n.Style&(quotedStyles|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-			return s, nil
-		}
-		return d.plain(s), nil
-	}
-	return nil, d.errAt(n, ErrSyntax, "unexpected YAML node")
-}
-
-// quotedStyles are the styles of single- and double-quoted scalars.
-const quotedStyles = yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
 
 // unswap gives a scalar back the characters hideLegacyBreaks replaced.
 func (d *decoder) unswap(s string) string {
@@ -944,6 +891,12 @@ func (d *decoder) plain(s string) any {
 	if d.v11 {
 		return resolve11(s)
 	}
+	return corePlain(s)
+}
+
+// corePlain resolves an untagged plain scalar by the YAML 1.2 core schema,
+// as the npm yaml package does.
+func corePlain(s string) any {
 	if plainIsString(s) {
 		return s
 	}

@@ -42,7 +42,7 @@ type Entity struct {
 	// Source says where the entity was read from; zero for an entity built in Go.
 	Source Source `json:"-"`
 
-	node *yaml.Node // the document's root mapping, for positions
+	pos *positions // where the document's parts stand
 }
 
 // Metadata is the metadata block every entity has.
@@ -112,7 +112,7 @@ func (e *Entity) Annotation(key string) (string, bool) {
 // Where the field is missing it returns the position of its nearest parent
 // that exists; for an entity built in Go it returns a zero line.
 func (e *Entity) Position(path ...string) Position {
-	p, _ := e.nodeAt(path)
+	p, _ := e.placeAt(path)
 	return p
 }
 
@@ -120,60 +120,34 @@ func (e *Entity) Position(path ...string) Position {
 // literal block scalar (key: |) the line of that byte, in a folded one
 // (key: >) the line of its paragraph; elsewhere the string's own position.
 func (e *Entity) PositionAt(offset int, path ...string) Position {
-	p, n := e.nodeAt(path)
-	if n == nil || n.Kind != yaml.ScalarNode || offset <= 0 || offset > len(n.Value) {
-		if n != nil && n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-			return Position{File: p.File, Line: n.Line + 1}
-		}
+	p, n := e.placeAt(path)
+	if n == nil || (n.kind != placeLiteral && n.kind != placeFolded) {
 		return p
 	}
-	switch {
-	case n.Style&yaml.LiteralStyle != 0:
-		return Position{File: p.File, Line: n.Line + 1 + strings.Count(n.Value[:offset], "\n")}
-	case n.Style&yaml.FoldedStyle != 0:
+	line := int(n.scalarLine) + 1
+	if offset <= 0 || offset > len(n.value) {
+		return Position{File: p.File, Line: line}
+	}
+	breaks := strings.Count(n.value[:offset], "\n")
+	if n.kind == placeFolded {
 		// Lines of a paragraph are folded into spaces; a line break in the
 		// value stands for an empty line between two.
-		return Position{File: p.File, Line: n.Line + 1 + 2*strings.Count(n.Value[:offset], "\n")}
+		breaks *= 2
 	}
-	return p
+	return Position{File: p.File, Line: line + breaks}
 }
 
-// nodeAt finds the node at path and its position (see Position).
-func (e *Entity) nodeAt(path []string) (Position, *yaml.Node) {
+// placeAt finds the place at path and its position (see Position).
+func (e *Entity) placeAt(path []string) (Position, *place) {
 	p := Position{File: e.Source.File, Line: e.Source.Line}
-	n := e.node
-	for _, key := range path {
-		if n == nil {
-			break
-		}
-		n = resolveAlias(n)
-		var next *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == key {
-					// Point at the value when it is on the key's line (the
-					// usual "key: value"); at the key otherwise.
-					k, v := n.Content[i], n.Content[i+1]
-					p.Line, p.Column = k.Line, k.Column
-					if v.Line == k.Line {
-						p.Column = v.Column
-					}
-					next = v
-				}
-			}
-		case yaml.SequenceNode:
-			if idx, err := strconv.Atoi(key); err == nil && idx >= 0 && idx < len(n.Content) {
-				next = n.Content[idx]
-				p.Line, p.Column = next.Line, next.Column
-			}
-		}
-		n = next
+	if e.pos == nil {
+		return p, nil
 	}
-	if n != nil {
-		n = resolveAlias(n)
+	p, i := e.pos.at(p, path)
+	if i < 0 {
+		return p, nil
 	}
-	return p, n
+	return p, &e.pos.list[i]
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -2,20 +2,21 @@ package catalog
 
 // A fast parser for the plain YAML that catalog files are made of.
 //
-// fastDocuments builds the same *yaml.Node trees that go.yaml.in/yaml/v3
-// builds (Kind, Tag, Value, Style, Line, Column and Content structure; no
-// comments, which this package never reads), several times faster and with
-// far fewer allocations. It knows only this subset, and gives up on anything
-// else:
+// fastEach reads documents straight into the values Decode makes of them
+// (JSON-shaped, as the npm yaml package's toJSON gives them) and the
+// positions of their parts, without a node tree, several times faster and
+// with far fewer allocations than yaml.v3 followed by Decode's conversion.
+// It must give exactly what that gives (values, positions, duplicate-key
+// errors), and the tests hold it to that on every input. It knows only
+// this subset, and gives up on anything else:
 //
 //   - documents: an implicit first document, documents started by a "---"
 //     line (with nothing but a comment after the marker), empty documents;
 //   - block mappings whose keys are plain or quoted scalars on one line,
-//     followed by ":" and a space or the end of the line; duplicate keys are
-//     kept, as yaml.v3 keeps them;
+//     followed by ":" and a space or the end of the line;
 //   - block sequences, including compact ones ("- - x", "- key: value") and
 //     sequences at the indentation of their parent key;
-//   - empty values ("key:" and "-" with nothing below), which are !!null;
+//   - empty values ("key:" and "-" with nothing below), which are null;
 //   - one-line scalars: plain (up to " #" or ": "), single-quoted, and
 //     double-quoted without backslash escapes;
 //   - literal and folded block scalars ("|", ">", with "-" or "+" chomping,
@@ -29,7 +30,7 @@ package catalog
 // keys, multi-line plain or quoted scalars, multi-line flow collections,
 // escapes, tabs, carriage returns, characters yaml.v3 treats as line breaks
 // or refuses, and every construct that yaml.v3 reports as an error. When in
-// doubt it gives up: a wrong tree would be a silent bug, giving up only
+// doubt it gives up: a wrong value would be a silent bug, giving up only
 // costs time.
 //
 // Giving up is per document: the documents before the one it cannot read
@@ -40,97 +41,122 @@ package catalog
 // carry state from one document to the next).
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // fastYAML turns the fast parser on; tests turn it off to compare.
 var fastYAML = true
 
-// fastDocuments parses the documents at the start of data. It returns their
-// DocumentNode roots and the length of the text they cover: when that is
-// less than len(data), data[n:] starts at a "---" line and holds the
-// documents the fast parser could not read.
-func fastDocuments(data []byte) (roots []*yaml.Node, n int) {
-	n, _ = fastEach(data, false, func(root *yaml.Node) bool {
-		roots = append(roots, root)
-		return true
-	})
-	return roots, n
+// fastDoc is what the fast parser made of one document.
+type fastDoc struct {
+	// line is where the document starts: its "---" line, or the first
+	// line of its content (yaml.v3's DocumentNode line).
+	line  int
+	value any
+	// pos holds where the parts stand; pos.root is the content, which
+	// an empty document's null has too.
+	pos *positions
+	// err is the first repeated key of the document, as Decode reports
+	// it; value is then incomplete.
+	err *DecodeError
 }
 
-// fastEach is fastDocuments handing each root to fn as soon as it is
-// parsed, so only the documents fn keeps stay in memory. It stops early,
-// with stopped set, when fn returns false.
-//
-// With reuse set, the nodes of a document are overwritten two documents
-// later: the caller must be done with a root before the root after next is
-// parsed (parseEach hands roots over one behind, so two memory areas
-// alternate).
-func fastEach(data []byte, reuse bool, fn func(root *yaml.Node) bool) (n int, stopped bool) {
+// contentAt returns where the document's content starts.
+func (d *fastDoc) contentAt() (line, column int) {
+	r := &d.pos.list[d.pos.root]
+	return int(r.line), int(r.column)
+}
+
+// fastOptions are what fastEach needs besides the text.
+type fastOptions struct {
+	file string // for the errors of repeated keys
+	// swapped: hideLegacyBreaks replaced characters in the text, which
+	// strings get back.
+	swapped bool
+	// reuse: the positions of a document are overwritten two documents
+	// later, so the caller must be done with a document before the one
+	// after next is parsed (parseEach hands documents over one behind, so
+	// two memory areas alternate).
+	reuse bool
+}
+
+// fastEach parses the documents at the start of data, handing each to fn
+// as soon as it is parsed, so only the documents fn keeps stay in memory.
+// It returns the length of the text they cover: when that is less than
+// len(data), data[n:] starts at a "---" line and holds the documents the
+// fast parser could not read. It stops early, with stopped set, when fn
+// returns false.
+func fastEach(data []byte, opts fastOptions, fn func(*fastDoc) bool) (n int, stopped bool) {
 	if !fastYAML {
 		return 0, false
 	}
-	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data), reuse: reuse}
+	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data), opts: opts}
 	p.end = p.findEnd()
 	for index := 0; ; index++ {
 		start := p.pos
 		p.newDocument()
-		root, ok := p.document(index)
+		doc, ok := p.document(index)
 		if !ok {
 			return start, false
 		}
-		if root == nil {
+		if doc == nil {
 			return len(data), false
 		}
-		if !fn(root) {
+		if !fn(doc) {
 			return p.pos, true
 		}
 	}
 }
 
-// fastParser is the state of one fastDocuments call. The parser works line
-// by line: pos is the offset of the current line's first byte and line its
+// fastParser is the state of one fastEach call. The parser works line by
+// line: pos is the offset of the current line's first byte and line its
 // 1-based number. At the end of the text pos is len(data) and line is the
 // line yaml.v3 puts the end of the stream on.
 type fastParser struct {
 	data  []byte
-	src   string // data as a string, so scalar values share its memory
+	src   string // data as a string, so values share its memory
 	pos   int
 	end   int // offset of the current line's newline (or len(data))
 	line  int
 	limit int // offset of the first byte the fast parser does not accept
 	depth int
+	opts  fastOptions
 
 	// column's memo: colRunes characters lie between colLine (a line's
 	// first byte) and colOff.
 	colLine, colOff, colRunes int
 
-	// To save allocations, nodes and Content slices are handed out from
-	// blocks, and the children of the collections being parsed wait on a
-	// stack until their collection is complete.
-	nodes []yaml.Node
-	ptrs  []*yaml.Node
-	stack []*yaml.Node
-	// Block sizes for the current document, and what the last one used.
-	nodeBlock, ptrBlock int
-	docNodes, docPtrs   int
-
-	// reuse (see fastEach): the last block of nodes and of pointers each
-	// document used is kept in areas[cur] and handed out again two
-	// documents later, so steady state allocates no nodes at all.
-	reuse bool
+	// The entries of the collections being parsed wait on the stack until
+	// their collection is complete.
+	stack []pending
+	doc   *fastDoc
+	// With opts.reuse, two documents and their positions alternate.
 	cur   int
-	areas [2]struct {
-		nodes []yaml.Node
-		ptrs  []*yaml.Node
-	}
+	areas [2]fastDoc
+	// sizeHint is how many places the last document had.
+	sizeHint int
 }
 
-// maxReuseBlock bounds the blocks of nodes and pointers allocated at once
-// when reusing, so a huge document grows them step by step.
+// pending is an entry of a collection being parsed: a sequence item, or a
+// mapping key and its value.
+type pending struct {
+	key   fastKey // mapping entries only
+	value any
+	place int32
+}
+
+// fastKey is a mapping key as read: its text, whether it was quoted, and
+// where it stands.
+type fastKey struct {
+	text         string
+	quoted       bool
+	line, column int32
+}
+
+// maxReuseBlock bounds the places kept for reuse, so one huge document does
+// not keep its memory for the rest of the file.
 const maxReuseBlock = 1 << 14
 
 // bail is the panic value that stops the fast parser; document recovers it.
@@ -166,70 +192,30 @@ func firstUnsupported(data []byte) int {
 	return len(data)
 }
 
-// newDocument starts the blocks of nodes and pointers afresh, sized for a
-// document like the last one. Blocks are never shared by two documents: a
-// block lives as long as any node in it, and shared blocks chain every
-// document to the one before, so a caller that drops documents one at a
-// time would still hold them all.
+// newDocument starts the next document: with reuse, on the memory of the
+// document before the last one, which the caller is done with.
 func (p *fastParser) newDocument() {
-	if p.reuse {
-		// The document two before is done with: start on its blocks.
-		p.cur ^= 1
-		a := &p.areas[p.cur]
-		p.nodes, p.ptrs = a.nodes, a.ptrs
-		p.docNodes, p.docPtrs = 0, 0
+	clear(p.stack) // a document given up on leaves its entries behind
+	p.stack = p.stack[:0]
+	if !p.opts.reuse {
+		p.doc = &fastDoc{pos: &positions{list: make([]place, 0, max(p.sizeHint, 16))}}
+		p.doc.pos.root = -1
 		return
 	}
-	p.nodeBlock = min(max(p.docNodes, 16), 256)
-	p.ptrBlock = min(max(p.docPtrs, 16), 1024)
-	p.nodes, p.ptrs = nil, nil
-	p.docNodes, p.docPtrs = 0, 0
+	p.cur ^= 1
+	d := &p.areas[p.cur]
+	pos := d.pos
+	if pos == nil || cap(pos.list) > maxReuseBlock {
+		pos = &positions{}
+	}
+	pos.reset()
+	*d = fastDoc{pos: pos}
+	p.doc = d
 }
 
-// node returns a new node from the parser's block of nodes.
-func (p *fastParser) node(kind yaml.Kind, tag string, line, column int) *yaml.Node {
-	p.docNodes++
-	if len(p.nodes) == 0 {
-		if p.reuse {
-			p.nodes = make([]yaml.Node, min(max(p.docNodes, 64), maxReuseBlock))
-			p.areas[p.cur].nodes = p.nodes
-		} else {
-			p.nodes = make([]yaml.Node, max(p.nodeBlock, 16))
-		}
-	}
-	n := &p.nodes[0]
-	p.nodes = p.nodes[1:]
-	if p.reuse && n.Kind != 0 {
-		// The fields the parser sets but not on every node; it never
-		// sets Anchor, Alias or the comments, which stay empty. (Clearing
-		// the whole node costs a write barrier for each of its pointers.)
-		n.Style, n.Value, n.Content = 0, "", nil
-	}
-	n.Kind, n.Tag, n.Line, n.Column = kind, tag, line, column
-	return n
-}
-
-// content moves the children a collection pushed on the stack from mark on
-// into its Content, a slice of exactly their number.
-func (p *fastParser) content(n *yaml.Node, mark int) {
-	kids := p.stack[mark:]
-	if len(kids) == 0 {
-		return // yaml.v3 leaves the Content of an empty collection nil
-	}
-	p.docPtrs += len(kids)
-	if len(kids) > len(p.ptrs) {
-		if p.reuse {
-			p.ptrs = make([]*yaml.Node, max(min(max(p.docPtrs, 64), maxReuseBlock), len(kids)))
-			p.areas[p.cur].ptrs = p.ptrs
-		} else {
-			p.ptrs = make([]*yaml.Node, max(p.ptrBlock, 16, len(kids)))
-		}
-	}
-	n.Content = p.ptrs[:len(kids):len(kids)]
-	p.ptrs = p.ptrs[len(kids):]
-	copy(n.Content, kids)
-	clear(kids)
-	p.stack = p.stack[:mark]
+// place adds a place to the current document.
+func (p *fastParser) place(kind placeKind, line, column int) int32 {
+	return p.doc.pos.add(kind, line, column)
 }
 
 // Lines.
@@ -338,13 +324,13 @@ func (p *fastParser) restIsComment(off int) bool {
 // document parses one document from the current line. It returns nil, true
 // at the end of the text, and ok=false when the document is outside the
 // subset.
-func (p *fastParser) document(index int) (root *yaml.Node, ok bool) {
+func (p *fastParser) document(index int) (doc *fastDoc, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, isBail := r.(bail); !isBail {
 				panic(r)
 			}
-			root, ok = nil, false
+			doc, ok = nil, false
 		}
 	}()
 	p.skipBlank()
@@ -355,7 +341,8 @@ func (p *fastParser) document(index int) (root *yaml.Node, ok bool) {
 	if !explicit && index > 0 {
 		giveUp() // only the first document may start without "---"
 	}
-	doc := p.node(yaml.DocumentNode, "", p.line, 1)
+	doc = p.doc
+	doc.line = p.line
 	if explicit {
 		if !p.restIsComment(p.pos + 3) {
 			giveUp() // content on the "---" line
@@ -364,22 +351,20 @@ func (p *fastParser) document(index int) (root *yaml.Node, ok bool) {
 		p.skipBlank()
 		if p.atEnd() {
 			// An empty document holds a null where the next token starts.
-			p.stack = append(p.stack, p.node(yaml.ScalarNode, "!!null", p.line, 1))
-			p.content(doc, 0)
+			doc.pos.root = p.place(placeScalar, p.line, 1)
 			return doc, true
 		}
 	}
 	ind := p.indent()
-	content := p.blockNode(p.pos+ind, -1, false)
+	doc.value, doc.pos.root = p.blockNode(p.pos+ind, -1, false)
 	if !explicit {
-		doc.Line, doc.Column = content.Line, content.Column
+		doc.line, _ = doc.contentAt()
 	}
-	p.stack = append(p.stack, content)
-	p.content(doc, 0)
 	p.skipBlank()
 	if !p.atEnd() {
 		giveUp() // more content after the root node
 	}
+	p.sizeHint = len(doc.pos.list)
 	return doc, true
 }
 
@@ -390,7 +375,7 @@ func (p *fastParser) document(index int) (root *yaml.Node, ok bool) {
 // inline is set the node follows "key: " on the same line and may only be a
 // scalar or a flow collection. It returns with the parser at the first line
 // after the node.
-func (p *fastParser) blockNode(off, parent int, inline bool) *yaml.Node {
+func (p *fastParser) blockNode(off, parent int, inline bool) (any, int32) {
 	p.depth++
 	if p.depth > maxFastDepth {
 		giveUp()
@@ -401,7 +386,7 @@ func (p *fastParser) blockNode(off, parent int, inline bool) *yaml.Node {
 		if p.isEntry(off) {
 			return p.blockSequence(off, col, false)
 		}
-		if key, after := p.key(off); key != nil {
+		if key, after, ok := p.key(off); ok {
 			return p.blockMapping(key, after, col)
 		}
 	}
@@ -416,34 +401,34 @@ func (p *fastParser) isEntry(off int) bool {
 
 // blockMapping parses a block mapping indented col columns whose first key
 // has been read; after is the offset just past that key's ":".
-func (p *fastParser) blockMapping(key *yaml.Node, after, col int) *yaml.Node {
-	m := p.node(yaml.MappingNode, "!!map", key.Line, key.Column)
+func (p *fastParser) blockMapping(key fastKey, after, col int) (any, int32) {
+	m := p.place(placeMapping, int(key.line), int(key.column))
 	mark := len(p.stack)
-	defer p.content(m, mark)
 	for {
-		p.stack = append(p.stack, key)
-		p.stack = append(p.stack, p.mappingValue(after, col))
+		v, vp := p.mappingValue(after, col)
+		p.stack = append(p.stack, pending{key: key, value: v, place: vp})
 		p.skipBlank()
 		if p.atEnd() {
-			return m
+			break
 		}
 		ind := p.indent()
 		if ind < col {
-			return m
+			break
 		}
 		if ind > col {
 			giveUp()
 		}
-		key, after = p.key(p.pos + ind)
-		if key == nil {
+		var ok bool
+		if key, after, ok = p.key(p.pos + ind); !ok {
 			giveUp()
 		}
 	}
+	return p.mapping(m, mark), m
 }
 
 // mappingValue parses the value of a mapping entry whose ":" ends just
 // before offset after; col is the mapping's indentation.
-func (p *fastParser) mappingValue(after, col int) *yaml.Node {
+func (p *fastParser) mappingValue(after, col int) (any, int32) {
 	if !p.restIsComment(after) {
 		i := after
 		for p.data[i] == ' ' {
@@ -465,25 +450,25 @@ func (p *fastParser) mappingValue(after, col int) *yaml.Node {
 			return p.blockSequence(p.pos+ind, col, true)
 		}
 	}
-	return p.node(yaml.ScalarNode, "!!null", line, column)
+	return nil, p.place(placeScalar, line, column)
 }
 
 // blockSequence parses a block sequence indented col columns whose first
 // "-" is at off. An indentless sequence (the value of a key at the same
 // indentation) ends at the first line at its indentation without "-".
-func (p *fastParser) blockSequence(off, col int, indentless bool) *yaml.Node {
-	s := p.node(yaml.SequenceNode, "!!seq", p.line, col+1)
+func (p *fastParser) blockSequence(off, col int, indentless bool) (any, int32) {
+	s := p.place(placeSequence, p.line, col+1)
 	mark := len(p.stack)
-	defer p.content(s, mark)
 	for {
-		p.stack = append(p.stack, p.sequenceItem(off, col))
+		v, vp := p.sequenceItem(off, col)
+		p.stack = append(p.stack, pending{value: v, place: vp})
 		p.skipBlank()
 		if p.atEnd() {
-			return s
+			break
 		}
 		ind := p.indent()
 		if ind < col {
-			return s
+			break
 		}
 		if ind > col {
 			giveUp()
@@ -491,15 +476,16 @@ func (p *fastParser) blockSequence(off, col int, indentless bool) *yaml.Node {
 		off = p.pos + ind
 		if !p.isEntry(off) {
 			if indentless {
-				return s
+				break
 			}
 			giveUp()
 		}
 	}
+	return p.sequence(s, mark), s
 }
 
 // sequenceItem parses the item of the sequence entry whose "-" is at off.
-func (p *fastParser) sequenceItem(off, col int) *yaml.Node {
+func (p *fastParser) sequenceItem(off, col int) (any, int32) {
 	if !p.restIsComment(off + 1) {
 		i := off + 1
 		for p.data[i] == ' ' {
@@ -515,62 +501,157 @@ func (p *fastParser) sequenceItem(off, col int) *yaml.Node {
 			return p.blockNode(p.pos+ind, col, false)
 		}
 	}
-	return p.node(yaml.ScalarNode, "!!null", line, column)
+	return nil, p.place(placeScalar, line, column)
+}
+
+// Collections.
+
+// sequence makes the value of the sequence at place s from the items on
+// the stack from mark on, and links their places to it.
+func (p *fastParser) sequence(s int32, mark int) []any {
+	items := p.stack[mark:]
+	out := make([]any, len(items))
+	prev := int32(-1)
+	for i := range items {
+		out[i] = items[i].value
+		p.doc.pos.link(s, prev, items[i].place)
+		prev = items[i].place
+	}
+	clear(items)
+	p.stack = p.stack[:mark]
+	return out
+}
+
+// mapping makes the value of the mapping at place m from the entries on
+// the stack from mark on, as Decode does: keys as JavaScript strings, the
+// last of keys of different types with the same string form winning, and
+// equal keys an error (kept in the document when it comes first in the
+// text).
+func (p *fastParser) mapping(m int32, mark int) map[string]any {
+	entries := p.stack[mark:]
+	out := make(map[string]any, len(entries))
+	pos := p.doc.pos
+	prev := int32(-1)
+	for i := range entries {
+		e := &entries[i]
+		ks, kv, str := p.keyValue(e.key)
+		size := len(out)
+		out[ks] = e.value
+		if len(out) == size {
+			// The string form was taken: a repeat, unless the keys differ
+			// in type (npm yaml keeps 1 and "1" apart).
+			for j := range entries[:i] {
+				ps, pv, pstr := p.keyValue(entries[j].key)
+				if ps == ks && pstr == str && (str || pv == kv) {
+					p.repeated(e.key, ks, int(entries[j].key.line))
+					break
+				}
+			}
+		}
+		c := &pos.list[e.place]
+		c.key = p.unswap(e.key.text)
+		c.keyLine, c.keyColumn = e.key.line, e.key.column
+		pos.link(m, prev, e.place)
+		prev = e.place
+	}
+	clear(entries)
+	p.stack = p.stack[:mark]
+	return out
+}
+
+// keyValue returns a key's string form and whether the key is a string;
+// for a plain key that reads as another type (1, true, null) it returns
+// that value too.
+func (p *fastParser) keyValue(k fastKey) (form string, v any, isString bool) {
+	s := p.unswap(k.text)
+	if k.quoted || plainIsString(k.text) {
+		return s, nil, true
+	}
+	v = corePlain(s)
+	if vs, ok := v.(string); ok {
+		return vs, nil, true
+	}
+	return jsString(v), v, false
+}
+
+// repeated records a repeated key, keeping the one that comes first in
+// the text: the one Decode, which reads the document from the top,
+// meets first.
+func (p *fastParser) repeated(k fastKey, ks string, first int) {
+	if e := p.doc.err; e != nil && (e.Line < int(k.line) || e.Line == int(k.line) && e.Column < int(k.column)) {
+		return
+	}
+	p.doc.err = &DecodeError{Position: Position{File: p.opts.file, Line: int(k.line), Column: int(k.column)}, Err: ErrDuplicate,
+		Msg: fmt.Sprintf("duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", ks, first)}
+}
+
+// unswap gives a string back the characters hideLegacyBreaks replaced.
+func (p *fastParser) unswap(s string) string {
+	if p.opts.swapped {
+		return legacyBreaksBack.Replace(s)
+	}
+	return s
 }
 
 // key reads a mapping key at off: a plain or quoted scalar on one line,
-// followed by ":" and a space or the end of the line. It returns the key and
-// the offset just past the ":", or nil when the line holds no such key.
-func (p *fastParser) key(off int) (*yaml.Node, int) {
+// followed by ":" and a space or the end of the line. It returns the key
+// and the offset just past the ":", or ok=false when the line holds no
+// such key.
+func (p *fastParser) key(off int) (k fastKey, after int, ok bool) {
 	end := p.lineEnd()
-	var k *yaml.Node
 	var colon int
 	switch p.data[off] {
 	case '\'', '"':
-		k, colon = p.quoted(off, end)
+		k.text, colon = p.quoted(off, end)
+		k.quoted = true
 		if colon >= end || p.data[colon] != ':' {
-			return nil, 0
+			return k, 0, false
 		}
 	default:
 		if !plainStart(p.data, off, end, false) {
-			return nil, 0
+			return k, 0, false
 		}
 		var stop int
-		k, stop = p.plain(off, end, false)
+		k.text, stop = p.plain(off, end, false)
 		if stop >= end || p.data[stop] != ':' {
-			return nil, 0
+			return k, 0, false
 		}
 		colon = stop
 	}
 	if colon+1 < end && p.data[colon+1] != ' ' {
-		return nil, 0
+		return k, 0, false
 	}
 	// yaml.v3 looks for the ":" of a key at most 1024 characters on.
 	if colon-off > 1000 {
 		giveUp()
 	}
-	return k, colon + 1
+	k.line, k.column = int32(p.line), int32(p.column(off))
+	return k, colon + 1, true
 }
 
 // value parses a scalar or flow collection at off, the rest of the current
 // line, or a block scalar (which takes the lines below it too); parent is the
 // indentation of the enclosing block collection.
-func (p *fastParser) value(off, parent int) *yaml.Node {
+func (p *fastParser) value(off, parent int) (any, int32) {
 	end := p.lineEnd()
-	var n *yaml.Node
+	var v any
+	var at int32
 	var next int
 	switch p.data[off] {
 	case '\'', '"':
-		n, next = p.quoted(off, end)
+		var s string
+		at = p.place(placeScalar, p.line, p.column(off))
+		s, next = p.quoted(off, end)
+		v = p.unswap(s)
 	case '[', '{':
-		n, next = p.flow(off, end)
+		v, at, next = p.flow(off, end)
 	case '|', '>':
 		return p.blockScalar(off, end, parent)
 	default:
 		if !plainStart(p.data, off, end, false) {
 			giveUp()
 		}
-		n, next = p.plain(off, end, false)
+		v, at, next = p.plainValue(off, end, false)
 		if next < end && p.data[next] == ':' {
 			giveUp() // "a: b: c"
 		}
@@ -579,7 +660,7 @@ func (p *fastParser) value(off, parent int) *yaml.Node {
 		giveUp()
 	}
 	p.nextLine()
-	return n
+	return v, at
 }
 
 // Scalars.
@@ -607,9 +688,9 @@ func plainStart(data []byte, off, end int, flow bool) bool {
 
 // plain reads a one-line plain scalar starting at off. It stops before
 // ": " (or ":" at the end of the line), before " #", at the end of the line
-// and, in flow context, before ",[]{}". It returns the scalar and the offset
-// where it stopped (after any spaces).
-func (p *fastParser) plain(off, end int, flow bool) (*yaml.Node, int) {
+// and, in flow context, before ",[]{}". It returns the scalar's text and the
+// offset where it stopped (after any spaces).
+func (p *fastParser) plain(off, end int, flow bool) (string, int) {
 	i, last := off, off // last is the end of the scalar's text
 	for i < end {
 		c := p.data[i]
@@ -618,11 +699,11 @@ func (p *fastParser) plain(off, end int, flow bool) (*yaml.Node, int) {
 			i++
 			continue
 		case c == '#' && p.data[i-1] == ' ':
-			return p.plainNode(off, last), i
+			return p.src[off:last], i
 		case c == ':' && (i+1 == end || p.data[i+1] == ' '):
-			return p.plainNode(off, last), i
+			return p.src[off:last], i
 		case flow && strings.IndexByte(",[]{}", c) >= 0:
-			return p.plainNode(off, last), i
+			return p.src[off:last], i
 		case flow && c == '?':
 			giveUp() // yaml.v3 ends flow scalars at "?"
 		case flow && c == ':' && strings.IndexByte(",[]{}", p.data[i+1]) >= 0:
@@ -631,60 +712,35 @@ func (p *fastParser) plain(off, end int, flow bool) (*yaml.Node, int) {
 		i++
 		last = i
 	}
-	return p.plainNode(off, last), i
+	return p.src[off:last], i
 }
 
-// plainNode makes the node of the plain scalar data[off:end].
-func (p *fastParser) plainNode(off, end int) *yaml.Node {
-	v := p.src[off:end]
-	n := p.node(yaml.ScalarNode, plainTag(v), p.line, p.column(off))
-	n.Value = v
-	return n
-}
-
-// plainTag returns the tag yaml.v3 gives an untagged plain scalar: "<<" is
-// a merge key, and the rest is what its resolver (resolve.go) says. The
-// resolver first looks at the first character: only a sign, a digit or "."
-// can start a number or timestamp, for which it is asked itself; otherwise
-// the value is one of its fixed words or a string.
-func plainTag(v string) string {
-	switch v {
-	case "<<":
-		return "!!merge"
-	case "", "~", "null", "Null", "NULL":
-		return "!!null"
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return "!!bool"
-	case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
-		return "!!float"
+// plainValue reads a plain scalar (see plain) as a value: what the YAML
+// 1.2 core schema makes of it, as the npm yaml package reads it.
+func (p *fastParser) plainValue(off, end int, flow bool) (any, int32, int) {
+	at := p.place(placeScalar, p.line, p.column(off))
+	text, next := p.plain(off, end, flow)
+	if plainIsString(text) {
+		return p.unswap(text), at, next
 	}
-	if strings.IndexByte("+-0123456789.", v[0]) < 0 {
-		return "!!str"
-	}
-	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
-	return n.ShortTag()
+	return corePlain(p.unswap(text)), at, next
 }
 
 // quoted reads a single- or double-quoted scalar that closes on its line.
-// It gives up on double-quoted escapes. It returns the scalar and the
-// offset just past the closing quote.
-func (p *fastParser) quoted(off, end int) (*yaml.Node, int) {
-	q := p.data[off]
-	n := p.node(yaml.ScalarNode, "!!str", p.line, p.column(off))
-	if q == '"' {
-		n.Style = yaml.DoubleQuotedStyle
+// It gives up on double-quoted escapes. It returns the scalar's value and
+// the offset just past the closing quote.
+func (p *fastParser) quoted(off, end int) (string, int) {
+	if p.data[off] == '"' {
 		for i := off + 1; i < end; i++ {
 			switch p.data[i] {
 			case '\\':
 				giveUp()
 			case '"':
-				n.Value = p.src[off+1 : i]
-				return n, i + 1
+				return p.src[off+1 : i], i + 1
 			}
 		}
 		giveUp() // the scalar goes on on the next line
 	}
-	n.Style = yaml.SingleQuotedStyle
 	var b []byte // the value, once it holds an escaped quote
 	start := off + 1
 	for i := start; i < end; i++ {
@@ -698,28 +754,25 @@ func (p *fastParser) quoted(off, end int) (*yaml.Node, int) {
 			continue
 		}
 		if b == nil {
-			n.Value = p.src[start:i]
-		} else {
-			n.Value = string(append(b, p.data[start:i]...))
+			return p.src[start:i], i + 1
 		}
-		return n, i + 1
+		return string(append(b, p.data[start:i]...)), i + 1
 	}
 	giveUp()
-	return nil, 0
+	return "", 0
 }
 
 // blockScalar reads a literal or folded block scalar whose indicator is at
 // off, in a block collection indented parent columns, as yaml.v3's scanner
 // does (yaml_parser_scan_block_scalar and _breaks, which this follows step by
 // step).
-func (p *fastParser) blockScalar(off, end, parent int) *yaml.Node {
-	n := p.node(yaml.ScalarNode, "!!str", p.line, p.column(off))
+func (p *fastParser) blockScalar(off, end, parent int) (any, int32) {
 	literal := p.data[off] == '|'
+	kind := placeFolded
 	if literal {
-		n.Style = yaml.LiteralStyle
-	} else {
-		n.Style = yaml.FoldedStyle
+		kind = placeLiteral
 	}
+	at := p.place(kind, p.line, p.column(off))
 	i := off + 1
 	chomp := 0 // -1 strip, 0 clip, +1 keep
 	if i < end && (p.data[i] == '+' || p.data[i] == '-') {
@@ -799,56 +852,62 @@ func (p *fastParser) blockScalar(off, end, parent int) *yaml.Node {
 			s = append(s, '\n')
 		}
 	}
-	n.Value = string(s)
-	return n
+	v := p.unswap(string(s))
+	p.doc.pos.list[at].value = v
+	return v, at
 }
 
 // Flow collections.
 
 // flow reads a flow sequence or mapping at off that closes on its line. It
-// returns the collection and the offset just past its closing bracket.
-func (p *fastParser) flow(off, end int) (*yaml.Node, int) {
+// returns the collection, its place and the offset just past its closing
+// bracket.
+func (p *fastParser) flow(off, end int) (any, int32, int) {
 	p.depth++
 	if p.depth > maxFastDepth {
 		giveUp()
 	}
 	defer func() { p.depth-- }()
 	seq := p.data[off] == '['
-	var n *yaml.Node
-	closer := byte('}')
+	kind, closer := placeMapping, byte('}')
 	if seq {
-		n = p.node(yaml.SequenceNode, "!!seq", p.line, p.column(off))
-		closer = ']'
-	} else {
-		n = p.node(yaml.MappingNode, "!!map", p.line, p.column(off))
+		kind, closer = placeSequence, ']'
 	}
-	n.Style = yaml.FlowStyle
+	at := p.place(kind, p.line, p.column(off))
 	mark := len(p.stack)
-	defer p.content(n, mark)
+	done := func(next int) (any, int32, int) {
+		if seq {
+			return p.sequence(at, mark), at, next
+		}
+		return p.mapping(at, mark), at, next
+	}
 	i := skipSpaces(p.data, off+1, end)
 	if i < end && p.data[i] == closer {
-		return n, i + 1
+		return done(i + 1)
 	}
 	for {
-		var item *yaml.Node
-		item, i = p.flowItem(i, end)
 		if seq {
-			p.stack = append(p.stack, item)
+			var v any
+			var vp int32
+			v, vp, i = p.flowItem(i, end)
+			p.stack = append(p.stack, pending{value: v, place: vp})
 		} else {
-			// item is a key: a scalar followed by ": ".
-			if item.Kind != yaml.ScalarNode || i+1 >= end || p.data[i] != ':' || p.data[i+1] != ' ' {
+			// A key: a scalar followed by ": ".
+			k, ki := p.flowKey(i, end)
+			if ki+1 >= end || p.data[ki] != ':' || p.data[ki+1] != ' ' {
 				giveUp()
 			}
-			var v *yaml.Node
-			v, i = p.flowItem(skipSpaces(p.data, i+1, end), end)
-			p.stack = append(p.stack, item, v)
+			var v any
+			var vp int32
+			v, vp, i = p.flowItem(skipSpaces(p.data, ki+1, end), end)
+			p.stack = append(p.stack, pending{key: k, value: v, place: vp})
 		}
 		if i >= end {
 			giveUp() // the collection goes on on the next line
 		}
 		switch p.data[i] {
 		case closer:
-			return n, i + 1
+			return done(i + 1)
 		case ',':
 			i = skipSpaces(p.data, i+1, end)
 			if i >= end || p.data[i] == closer {
@@ -860,25 +919,53 @@ func (p *fastParser) flow(off, end int) (*yaml.Node, int) {
 	}
 }
 
-// flowItem reads a scalar or a flow collection inside a flow collection. It
-// returns the node and the offset after it and the spaces that follow.
-func (p *fastParser) flowItem(i, end int) (*yaml.Node, int) {
+// flowKey reads the key of a flow mapping entry at i: a plain or quoted
+// scalar. It returns the key and the offset after it and the spaces that
+// follow.
+func (p *fastParser) flowKey(i, end int) (fastKey, int) {
 	if i >= end {
 		giveUp()
 	}
-	var n *yaml.Node
+	k := fastKey{line: int32(p.line), column: int32(p.column(i))}
 	switch p.data[i] {
 	case '[', '{':
-		n, i = p.flow(i, end)
+		giveUp() // a collection as a key
 	case '\'', '"':
-		n, i = p.quoted(i, end)
+		k.text, i = p.quoted(i, end)
+		k.quoted = true
+		return k, skipSpaces(p.data, i, end)
+	}
+	if !plainStart(p.data, i, end, true) {
+		giveUp()
+	}
+	k.text, i = p.plain(i, end, true) // plain stops after its trailing spaces
+	return k, i
+}
+
+// flowItem reads a scalar or a flow collection inside a flow collection. It
+// returns the value, its place and the offset after it and the spaces that
+// follow.
+func (p *fastParser) flowItem(i, end int) (any, int32, int) {
+	if i >= end {
+		giveUp()
+	}
+	var v any
+	var at int32
+	switch p.data[i] {
+	case '[', '{':
+		v, at, i = p.flow(i, end)
+	case '\'', '"':
+		var s string
+		at = p.place(placeScalar, p.line, p.column(i))
+		s, i = p.quoted(i, end)
+		v = p.unswap(s)
 	default:
 		if !plainStart(p.data, i, end, true) {
 			giveUp()
 		}
-		return p.plain(i, end, true) // plain stops after its trailing spaces
+		return p.plainValue(i, end, true) // plain stops after its trailing spaces
 	}
-	return n, skipSpaces(p.data, i, end)
+	return v, at, skipSpaces(p.data, i, end)
 }
 
 // skipSpaces returns the offset of the first non-space at or after i.

@@ -9,13 +9,23 @@ import (
 	"testing"
 
 	"github.com/stagecrew/stagecrew/internal/corpus"
-	yaml "go.yaml.in/yaml/v3"
 )
 
-// The fast parser is proven against yaml.v3 itself: for any input, the
-// trees of parseDocuments (fast path, then yaml.v3 for the rest) must equal
-// yaml.v3's on every field but comments, with the same error; and Decode
-// must give the same documents, errors and positions with and without it.
+// The fast parser is proven against yaml.v3 and Decode's conversion of its
+// trees: for any input, Decode must give the same documents, values,
+// errors and positions of every part with and without the fast parser, and
+// so must the reading of $yaml placeholders; and where the fast parser
+// reads a whole file, yaml.v3 must read it without error.
+
+// fastDocuments parses the documents at the start of data with the fast
+// parser alone (see fastEach).
+func fastDocuments(data []byte) (docs []*fastDoc, n int) {
+	n, _ = fastEach(data, fastOptions{file: "f.yaml"}, func(d *fastDoc) bool {
+		docs = append(docs, d)
+		return true
+	})
+	return docs, n
+}
 
 // fastEdgeCases are hand-written inputs at the edges of the fast subset.
 var fastEdgeCases = []string{
@@ -90,18 +100,17 @@ func TestFastYAMLCoversCorpus(t *testing.T) {
 	}
 }
 
-// TestPlainTag checks plainTag against yaml.v3's resolver on every short
-// string of characters that matter to it.
-func TestPlainTag(t *testing.T) {
+// TestFastScalars checks the values the fast parser gives plain scalars,
+// as values and as keys, against Decode without it, on every short string
+// of the characters that matter to YAML's types.
+func TestFastScalars(t *testing.T) {
 	const alphabet = "+-.0129eEoOxXbB_:ytnfTNF~<a "
 	var check func(v string, depth int)
 	check = func(v string, depth int) {
-		want := (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
-		if v == "<<" {
-			want = "!!merge" // the parser's rule, not the resolver's
-		}
-		if got := plainTag(v); got != want {
-			t.Errorf("plainTag(%q) = %s, yaml.v3 says %s", v, got, want)
+		for _, text := range []string{"k: " + v + "\n", v + ": x\n", "k: [" + v + "]\n", "{" + v + ": x}\n"} {
+			if err := compareDecode([]byte(text)); err != nil {
+				t.Errorf("%q: %v", text, err)
+			}
 		}
 		if depth < 3 {
 			for _, c := range alphabet {
@@ -109,8 +118,12 @@ func TestPlainTag(t *testing.T) {
 			}
 		}
 	}
-	check("", 0)
-	for _, v := range []string{"null", "Null", "NULL", "true", "False", "TRUE", ".inf", "-.Inf", "+.INF", ".NaN", "2024-01-01", "2024-01-01T10:00:00Z", "1e3", "0x1F", "0o17", "0b101", "-0b1", "1_000", "12:30", "yes", "on", "y", "~"} {
+	if testing.Short() {
+		check("", 1)
+	} else {
+		check("", 0)
+	}
+	for _, v := range []string{"null", "Null", "NULL", "true", "False", "TRUE", ".inf", "-.Inf", "+.INF", ".NaN", "2024-01-01", "2024-01-01T10:00:00Z", "1e3", "0x1F", "0o17", "0b101", "-0b1", "1_000", "12:30", "yes", "on", "y", "~", "<<"} {
 		check(v, 3)
 	}
 }
@@ -131,23 +144,16 @@ func FuzzFastYAML(f *testing.F) {
 	})
 }
 
-// checkFastYAML compares parseDocuments with yaml.v3 alone, the fast
-// parser's own documents with yaml.v3's, and Decode with and without the
-// fast path.
+// checkFastYAML compares Decode and the reading of $yaml placeholders with
+// and without the fast parser, and checks that the documents the fast
+// parser reads on its own are yaml.v3's.
 func checkFastYAML(data []byte) error {
 	want, wantErr := yamlDocuments(data)
-	got, gotErr := parseDocuments(data)
-	if errString(gotErr) != errString(wantErr) {
-		return fmt.Errorf("error %v, yaml.v3 says %v", gotErr, wantErr)
-	}
-	if err := compareTrees(got, want); err != nil {
-		return err
-	}
-	// The documents the fast parser read on its own must be yaml.v3's, and
-	// when it read the whole file yaml.v3 must have read it without error.
-	// yaml.v3 scans a few tokens ahead, so a scanner error at the start of
-	// the next document keeps it from returning the last document the fast
-	// parser read: parseDocuments then reads the whole file with yaml.v3.
+	// When the fast parser read the whole file yaml.v3 must have read it
+	// without error. yaml.v3 scans a few tokens ahead, so a scanner error
+	// at the start of the next document keeps it from returning the last
+	// document the fast parser read: parseEach then reads the whole file
+	// with yaml.v3.
 	fast, n := fastDocuments(data)
 	if n == len(data) && (wantErr != nil || len(fast) != len(want)) {
 		return fmt.Errorf("fast parser read the whole file (%d documents); yaml.v3 read %d, error %v", len(fast), len(want), wantErr)
@@ -155,11 +161,25 @@ func checkFastYAML(data []byte) error {
 	if len(fast) > len(want)+1 || (len(fast) == len(want)+1 && wantErr == nil) {
 		return fmt.Errorf("fast parser read %d documents, yaml.v3 only %d before %v", len(fast), len(want), wantErr)
 	}
-	common := min(len(fast), len(want))
-	if err := compareTrees(fast[:common], want[:common]); err != nil {
-		return fmt.Errorf("fast documents: %v", err)
+	if err := compareDecode(data); err != nil {
+		return err
 	}
-	return compareDecode(data)
+	return compareYAMLValues(data)
+}
+
+// compareYAMLValues reads data as a $yaml placeholder's file with and
+// without the fast parser.
+func compareYAMLValues(data []byte) error {
+	run := func(fast bool) string {
+		defer func(old bool) { fastYAML = old }(fastYAML)
+		fastYAML = fast
+		vals, err := yamlValues("f.yaml", data)
+		return fmt.Sprintf("%#v %s", vals, describeErr(err))
+	}
+	if got, want := run(true), run(false); got != want {
+		return fmt.Errorf("$yaml values:\n  fast:    %s\n  yaml.v3: %s", got, want)
+	}
+	return nil
 }
 
 func errString(err error) string {
@@ -167,48 +187,6 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
-}
-
-// compareTrees compares two lists of document trees.
-func compareTrees(got, want []*yaml.Node) error {
-	if len(got) != len(want) {
-		return fmt.Errorf("%d documents, yaml.v3 has %d", len(got), len(want))
-	}
-	for i := range got {
-		if err := compareNodes(got[i], want[i], fmt.Sprintf("doc[%d]", i)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// compareNodes compares two trees on every field but the comments and says
-// where they first differ.
-func compareNodes(got, want *yaml.Node, path string) error {
-	if (got == nil) != (want == nil) {
-		return fmt.Errorf("%s: node %v, yaml.v3 has %v", path, got, want)
-	}
-	if got == nil {
-		return nil
-	}
-	show := func(n *yaml.Node) string {
-		return fmt.Sprintf("{Kind:%d Tag:%q Value:%q Style:%d Line:%d Column:%d Anchor:%q Alias:%v Content:%d nil:%v}",
-			n.Kind, n.Tag, n.Value, n.Style, n.Line, n.Column, n.Anchor, n.Alias != nil, len(n.Content), n.Content == nil)
-	}
-	if show(got) != show(want) {
-		return fmt.Errorf("%s:\n  fast:   %s\n  yaml.v3: %s", path, show(got), show(want))
-	}
-	if want.Alias != nil {
-		if err := compareNodes(got.Alias, want.Alias, path+"*"); err != nil {
-			return err
-		}
-	}
-	for i := range got.Content {
-		if err := compareNodes(got.Content[i], want.Content[i], fmt.Sprintf("%s/%d", path, i)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // compareDecode runs Decode with and without the fast path and compares the
@@ -241,12 +219,45 @@ func compareDecode(data []byte) error {
 		if gs, ws := fmt.Sprintf("%#v", g.Entity.Raw), fmt.Sprintf("%#v", w.Entity.Raw); gs != ws {
 			return fmt.Errorf("Decode document %d:\n  fast:    %s\n  yaml.v3: %s", i, gs, ws)
 		}
-		if err := compareNodes(g.Entity.node, w.Entity.node, fmt.Sprintf("entity[%d]", i)); err != nil {
-			return err
+		if err := comparePositions(g.Entity, w.Entity, w.Entity.Raw, nil); err != nil {
+			return fmt.Errorf("Decode document %d: %v", i, err)
 		}
 		// Validate lists some problems in map order: compare sorted lines.
 		if gv, wv := sortedLines(describeErr(Validate(g.Entity))), sortedLines(describeErr(Validate(w.Entity))); gv != wv {
 			return fmt.Errorf("Validate document %d: %s, without the fast path %s", i, gv, wv)
+		}
+	}
+	return nil
+}
+
+// comparePositions compares Position and PositionAt of got and want at
+// path, at every part of v (the value at path) and at a child that is not
+// there.
+func comparePositions(got, want *Entity, v any, path []string) error {
+	at := func(p ...string) []string { return append(slices.Clip(path), p...) }
+	for _, p := range [][]string{path, at("missing"), at("0")} {
+		if g, w := got.Position(p...), want.Position(p...); g != w {
+			return fmt.Errorf("Position(%q) = %v, without the fast path %v", p, g, w)
+		}
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, c := range v {
+			if err := comparePositions(got, want, c, at(k)); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, c := range v {
+			if err := comparePositions(got, want, c, at(fmt.Sprint(i))); err != nil {
+				return err
+			}
+		}
+	case string:
+		for _, off := range []int{0, 1, len(v) / 2, len(v) - 1, len(v), len(v) + 1} {
+			if g, w := got.PositionAt(off, path...), want.PositionAt(off, path...); g != w {
+				return fmt.Errorf("PositionAt(%d, %q) = %v, without the fast path %v", off, path, g, w)
+			}
 		}
 	}
 	return nil
@@ -270,18 +281,19 @@ func describeErr(err error) string {
 	return err.Error()
 }
 
-// BenchmarkParseYAML compares the fast parser with yaml.v3 on the benchmark
-// corpus, node trees only.
+// BenchmarkParseYAML compares the fast parser (values and positions) with
+// yaml.v3 (node trees only, before Decode's conversion) on the benchmark
+// corpus.
 func BenchmarkParseYAML(b *testing.B) {
 	data := corpus.Large(1000)
 	for _, bc := range []struct {
 		name  string
 		parse func() int
 	}{
-		{"fast", func() int { roots, _ := fastDocuments(data); return len(roots) }},
+		{"fast", func() int { docs, _ := fastDocuments(data); return len(docs) }},
 		{"fast-reuse", func() int {
 			n := 0
-			fastEach(data, true, func(*yaml.Node) bool { n++; return true })
+			fastEach(data, fastOptions{reuse: true}, func(*fastDoc) bool { n++; return true })
 			return n
 		}},
 		{"yaml.v3", func() int { roots, _ := yamlDocuments(data); return len(roots) }},

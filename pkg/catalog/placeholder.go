@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // ErrPlaceholder is matched (with errors.Is) by the error of a placeholder
@@ -229,12 +227,21 @@ func yamlValues(file string, data []byte) ([]any, error) {
 	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var vals []any
 	var docErr error
-	err := parseEach(data, false, func(root *yaml.Node, fast bool) bool {
-		d.aliased = 0
-		d.v11 = versionOf(root, d.prevLine, versions) == "1.1"
-		d.fast = fast && !d.v11
-		d.prevLine = root.Line
-		v, err := d.value(root, 0)
+	err := parseEach(data, fastOptions{file: file, swapped: swapped}, func(pd parsedDoc) bool {
+		var v any
+		var err error
+		if pd.fast != nil {
+			d.prevLine = pd.fast.line
+			if pd.fast.err != nil {
+				err = pd.fast.err
+			}
+			v = pd.fast.value
+		} else {
+			d.aliased = 0
+			d.v11 = versionOf(pd.root, d.prevLine, versions) == "1.1"
+			d.prevLine = pd.root.Line
+			v, err = d.value(pd.root, 0)
+		}
 		if err != nil {
 			docErr = err
 			return false
