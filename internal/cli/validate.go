@@ -10,7 +10,6 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -185,20 +184,19 @@ func clipFinding(f Finding) Finding {
 }
 
 type entitySummary struct {
-	key  string // canonical ref, for duplicates and lookups
-	ref  string
+	key  string // canonical ref (Ref.Key, which Ref.String is too): duplicates, lookups, messages
 	name string // compact form, for messages
 	file string
 	line int
 	refs []refUse
 }
 
-// refUse is one reference from a spec field to another entity.
+// refUse is one reference from a spec field to another entity; it stands
+// in the entity's file.
 type refUse struct {
-	field string
-	pos   catalog.Position
-	key   string // canonical ref of the target
-	ref   string
+	field        string
+	line, column int
+	key          string // canonical ref of the target (its Ref.String too)
 }
 
 // decodeAll reads and decodes the files on all cores; results keep the
@@ -340,99 +338,20 @@ func nothingToCheck(paths []string, files []catalogFile, results []fileResult, w
 // references the catalog cannot parse are reported at once (the catalog
 // refuses the entity for them).
 func summarize(e *catalog.Entity, r *fileResult) entitySummary {
-	ref := e.Ref()
-	sum := entitySummary{key: ref.Key(), ref: ref.String(), name: entityName(e), file: e.Source.File, line: e.Source.Line}
+	sum := entitySummary{key: e.Ref().Key(), name: entityName(e), file: e.Source.File, line: e.Source.Line}
 	refs, problems := catalog.SpecRefs(e)
 	for _, p := range problems {
 		r.add(Finding{File: p.File, Line: p.Line, Column: p.Column, Entity: sum.name,
 			Field: p.Field, Severity: "error", Message: p.Message})
 	}
-	for _, u := range refs {
-		sum.refs = append(sum.refs, refUse{field: u.Field, pos: u.Position, key: u.Target.Key(), ref: u.Target.String()})
+	if len(refs) > 0 {
+		sum.refs = make([]refUse, len(refs))
+		for i, u := range refs {
+			// u.Position.File is the entity's file (sum.file).
+			sum.refs[i] = refUse{field: u.Field, line: u.Position.Line, column: u.Position.Column, key: u.Target.Key()}
+		}
 	}
 	return sum
-}
-
-func buildReport(results []fileResult, strict bool) *ValidateReport {
-	// Sized up front: growing a slice of thousands of findings (and the
-	// map of every entity) step by step was a tenth of this serial part.
-	findings, entities := 0, 0
-	for _, r := range results {
-		findings += len(r.findings)
-		entities += len(r.entities)
-		for i := range r.entities {
-			findings += len(r.entities[i].refs) // at most one warning each
-		}
-	}
-	rep := &ValidateReport{Findings: make([]Finding, 0, min(findings+1, maxFindings))}
-	// add keeps up to maxFindings and counts every finding.
-	add := func(f Finding) {
-		if f.Severity == "error" {
-			rep.Errors++
-		} else {
-			rep.Warnings++
-		}
-		if len(rep.Findings) < maxFindings {
-			rep.Findings = append(rep.Findings, clipFinding(f))
-		} else {
-			rep.Omitted++
-		}
-	}
-	known := make(map[string]*entitySummary, entities)
-	unique := make([]*entitySummary, 0, entities)
-	for _, r := range results {
-		if !r.counted {
-			continue
-		}
-		rep.Files++
-		rep.Valid += r.valid
-		rep.Invalid += r.invalid
-		rep.Unfetched += r.unfetched
-		if r.fileErr {
-			rep.FileErrors++
-		}
-		for _, f := range r.findings {
-			add(f)
-		}
-		rep.Errors += r.omittedErrors
-		rep.Warnings += r.omittedWarnings
-		rep.Omitted += r.omittedErrors + r.omittedWarnings
-		for i := range r.entities {
-			e := &r.entities[i]
-			if prev, dup := known[e.key]; dup {
-				rep.Duplicates++
-				add(Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
-					Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.ref, prev.file, prev.line)})
-				continue
-			}
-			known[e.key] = e
-			unique = append(unique, e)
-		}
-	}
-	rep.Entities = rep.Valid + rep.Invalid
-	severity := "warning"
-	if strict {
-		severity = "error"
-	}
-	for _, e := range unique {
-		for _, u := range e.refs {
-			if known[u.key] == nil {
-				add(Finding{File: u.pos.File, Line: u.pos.Line, Column: u.pos.Column, Entity: e.name,
-					Field: u.field, Severity: severity, Message: fmt.Sprintf("points to %s, which is not in the files given", u.ref)})
-			}
-		}
-	}
-	sort.SliceStable(rep.Findings, func(i, j int) bool {
-		a, b := rep.Findings[i], rep.Findings[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
-	})
-	return rep
 }
 
 // annotationsError checks the annotations stagecrew reads.
@@ -544,9 +463,7 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func writeText(w io.Writer, rep *ValidateReport) {
-	for _, f := range rep.Findings {
-		writeFinding(w, f)
-	}
+	writeFindings(w, rep.Findings)
 	writeSummary(w, rep)
 }
 
@@ -579,19 +496,8 @@ func writeSummary(w io.Writer, rep *ValidateReport) {
 // Every value in it comes from the files, so all of it goes through
 // logsafe.
 func writeFinding(w io.Writer, f Finding) {
-	pos := catalog.Position{File: f.File, Line: f.Line, Column: f.Column}.String()
-	what := f.Message
-	if f.Field != "" {
-		what = f.Field + ": " + what
-	}
-	if f.Entity != "" {
-		what += " (" + f.Entity + ")"
-	}
-	if f.Rule != "" {
-		what += " [" + f.Rule + "]"
-	}
-	// Concatenated, not formatted: thousands of lines, written serially.
-	io.WriteString(w, logsafe.Line(pos+": "+f.Severity+": "+what)+"\n")
+	line, _ := appendFinding(nil, nil, &f)
+	w.Write(line) //nolint:errcheck // as fmt.Fprint: the callers' writers keep errors
 }
 
 // writeOmitted says how many findings the caps left out.

@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stagecrew/stagecrew/internal/corpus"
+	"github.com/stagecrew/stagecrew/pkg/catalog"
+	"github.com/stagecrew/stagecrew/pkg/logsafe"
+)
+
+// simpleBuildReport is buildReport as first written, all of it serial:
+// every finding added in order (files' own findings and duplicates, then
+// references to entities not found) up to maxFindings, then one stable
+// sort. The report buildReport builds in parts on all cores must be the
+// same, finding for finding.
+func simpleBuildReport(results []fileResult, strict bool) *ValidateReport {
+	rep := &ValidateReport{Findings: []Finding{}}
+	add := func(f Finding) {
+		if f.Severity == "error" {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+		if len(rep.Findings) < maxFindings {
+			rep.Findings = append(rep.Findings, clipFinding(f))
+		} else {
+			rep.Omitted++
+		}
+	}
+	known := map[string]*entitySummary{}
+	var unique []*entitySummary
+	for _, r := range results {
+		if !r.counted {
+			continue
+		}
+		rep.Files++
+		rep.Valid += r.valid
+		rep.Invalid += r.invalid
+		rep.Unfetched += r.unfetched
+		if r.fileErr {
+			rep.FileErrors++
+		}
+		for _, f := range r.findings {
+			add(f)
+		}
+		rep.Errors += r.omittedErrors
+		rep.Warnings += r.omittedWarnings
+		rep.Omitted += r.omittedErrors + r.omittedWarnings
+		for i := range r.entities {
+			e := &r.entities[i]
+			if prev, dup := known[e.key]; dup {
+				rep.Duplicates++
+				add(Finding{File: e.file, Line: e.line, Entity: e.name, Severity: "error",
+					Message: fmt.Sprintf("%s is defined twice; first at %s:%d", e.key, prev.file, prev.line)})
+				continue
+			}
+			known[e.key] = e
+			unique = append(unique, e)
+		}
+	}
+	rep.Entities = rep.Valid + rep.Invalid
+	severity := "warning"
+	if strict {
+		severity = "error"
+	}
+	for _, e := range unique {
+		for _, u := range e.refs {
+			if known[u.key] == nil {
+				add(Finding{File: e.file, Line: u.line, Column: u.column, Entity: e.name,
+					Field: u.field, Severity: severity, Message: fmt.Sprintf("points to %s, which is not in the files given", u.key)})
+			}
+		}
+	}
+	sort.SliceStable(rep.Findings, func(i, j int) bool {
+		a, b := rep.Findings[i], rep.Findings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	return rep
+}
+
+// simpleWriteFinding is the text line of a finding as first written.
+func simpleWriteFinding(w *bytes.Buffer, f Finding) {
+	pos := catalog.Position{File: f.File, Line: f.Line, Column: f.Column}.String()
+	what := f.Message
+	if f.Field != "" {
+		what = f.Field + ": " + what
+	}
+	if f.Entity != "" {
+		what += " (" + f.Entity + ")"
+	}
+	if f.Rule != "" {
+		what += " [" + f.Rule + "]"
+	}
+	w.WriteString(logsafe.Line(fmt.Sprintf("%s: %s: %s", pos, f.Severity, what)) + "\n")
+}
+
+// writeLargeCorpus writes corpus.Large(entities) into dir as files files
+// of equal size, with the files its Locations name.
+func writeLargeCorpus(t *testing.T, dir string, entities, files int) {
+	t.Helper()
+	docs := strings.Split(string(corpus.Large(entities)), "---\n")[1:]
+	per := entities / files
+	for f := range files {
+		text := "---\n" + strings.Join(docs[f*per:(f+1)*per], "---\n")
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("catalog-%03d.yaml", f)), text)
+	}
+	for name, text := range corpus.LargeFiles() {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), text)
+	}
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTrickyCorpus writes every case of the conformance corpus as a
+// folder of its own, twice (the second copies define every entity again).
+func writeTrickyCorpus(t *testing.T, dir string) {
+	t.Helper()
+	for i, c := range corpus.Tricky() {
+		for _, copyDir := range []string{"", "again"} {
+			d := filepath.Join(dir, copyDir, fmt.Sprintf("c%03d", i))
+			writeFile(t, filepath.Join(d, "catalog-info.yaml"), c.YAML)
+			for name, text := range c.Files {
+				writeFile(t, filepath.Join(d, filepath.FromSlash(name)), text)
+			}
+		}
+	}
+}
+
+// writeCappedCorpus writes files of 1,050 invalid Components each (more
+// than maxFileFindings) and valid ones pointing to entities in none of
+// the files, so the caps cut both inside a file and across files.
+func writeCappedCorpus(t *testing.T, dir string, files int) {
+	t.Helper()
+	for f := range files {
+		var b strings.Builder
+		for i := range 1050 {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c%d-%d\n  tags: [Bad]\nspec:\n  type: service\n  lifecycle: production\n  owner: nobody\n", f, i)
+			if i%10 == 0 {
+				// A valid one: its owner and system dangle.
+				fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: v%d-%d\nspec:\n  type: service\n  lifecycle: production\n  system: s%d\n  owner: nobody\n", f, i, i)
+			}
+		}
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("capped-%02d", f), "catalog-info.yaml"), b.String())
+	}
+}
+
+// TestBuildReportMatchesSimple compares buildReport and the text, JSON
+// and GitHub output with the serial version they replace, on the
+// benchmark corpus, the conformance corpus twice over (duplicates, file
+// errors, placeholders naming other files), files past both caps, and
+// the folders in an order that is not sorted (the report's files then do
+// not come in order, and the whole report is sorted at the end).
+func TestBuildReportMatchesSimple(t *testing.T) {
+	large, tricky, capped := t.TempDir(), t.TempDir(), t.TempDir()
+	writeLargeCorpus(t, large, 10000, 100)
+	writeTrickyCorpus(t, tricky)
+	writeCappedCorpus(t, capped, 11)
+	cases := []struct {
+		name  string
+		paths []string
+		// what the case must reach for the comparison to mean something
+		minFindings, minOmitted, minDuplicates int
+	}{
+		{"benchmark corpus", []string{large}, maxFindings, 4000, 0},
+		{"conformance corpus twice", []string{tricky}, 2000, 0, 800},
+		{"past the caps", []string{capped}, maxFindings, 3000, 0},
+		{"folders out of order", []string{tricky, large, filepath.Join(capped, "capped-03"), filepath.Join(capped, "capped-01")}, maxFindings, 5000, 800},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			set, err := discover(context.Background(), tc.paths, discoverOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer set.Close()
+			results, err := decodeAll(context.Background(), set.files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, strict := range []bool{false, true} {
+				want := simpleBuildReport(results, strict)
+				got := buildReport(results, strict)
+				if len(want.Findings) < tc.minFindings || want.Omitted < tc.minOmitted || want.Duplicates < tc.minDuplicates {
+					t.Fatalf("case too small: %d findings, %d omitted, %d duplicates", len(want.Findings), want.Omitted, want.Duplicates)
+				}
+				if !reflect.DeepEqual(got, want) {
+					for i := range min(len(got.Findings), len(want.Findings)) {
+						if got.Findings[i] != want.Findings[i] {
+							t.Fatalf("strict=%v: finding %d = %+v, want %+v", strict, i, got.Findings[i], want.Findings[i])
+						}
+					}
+					got.Findings, want.Findings = nil, nil
+					t.Fatalf("strict=%v: report = %+v, want %+v", strict, got, want)
+				}
+				var wantText bytes.Buffer
+				for _, f := range want.Findings {
+					simpleWriteFinding(&wantText, f)
+				}
+				writeSummary(&wantText, want)
+				for _, format := range []string{"text", "json", "github"} {
+					var out bytes.Buffer
+					opts := &ValidateOptions{IO: &IOStreams{Out: &out, ErrOut: &out}, Env: func(string) string { return "" }, Format: format}
+					if err := writeReport(opts, got); err != nil {
+						t.Fatal(err)
+					}
+					var wantOut bytes.Buffer
+					switch format {
+					case "text":
+						wantOut = wantText
+					case "json":
+						if err := writeJSON(&wantOut, want); err != nil {
+							t.Fatal(err)
+						}
+					case "github":
+						streams := &IOStreams{Out: &wantOut}
+						writeAnnotations(streams, opts.Env, want.Findings, "stagecrew validate")
+						writeSummary(&wantOut, want)
+					}
+					if !bytes.Equal(out.Bytes(), wantOut.Bytes()) {
+						t.Errorf("strict=%v, --format %s: output differs (%d bytes, want %d)\n%s", strict, format, out.Len(), wantOut.Len(), firstDifference(out.String(), wantOut.String()))
+					}
+				}
+			}
+		})
+	}
+}
+
+// firstDifference shows the first line where got and want differ.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d:\n got %q\nwant %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// TestSortFindings compares sortFindings with sort.SliceStable on random
+// findings: few files, lines and columns (many equal keys, whose order
+// must be kept), in runs of random length.
+func TestSortFindings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 300 {
+		fs := make([]Finding, n)
+		for i := range fs {
+			fs[i] = Finding{File: fmt.Sprint("f", rng.IntN(3)), Line: rng.IntN(5), Column: rng.IntN(3), Message: fmt.Sprint(i)}
+		}
+		if n%3 == 0 { // long ascending runs, as buildReport gives
+			sort.SliceStable(fs[:n/2], func(i, j int) bool { return findingLess(&fs[i], &fs[j]) })
+			sort.SliceStable(fs[n/2:], func(i, j int) bool { return findingLess(&fs[n/2+i], &fs[n/2+j]) })
+		}
+		want := append([]Finding(nil), fs...)
+		sort.SliceStable(want, func(i, j int) bool { return findingLess(&want[i], &want[j]) })
+		if got := sortFindings(fs); !reflect.DeepEqual(got, want) && n > 0 {
+			t.Fatalf("n=%d: sortFindings = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestAppendFindingMatchesSimple checks the text line of findings with
+// and without each part, and with text logsafe must escape.
+func TestAppendFindingMatchesSimple(t *testing.T) {
+	for _, f := range []Finding{
+		{File: "a.yaml", Severity: "error", Message: "m"},
+		{File: "a.yaml", Line: 3, Severity: "warning", Message: "m", Field: "spec.owner"},
+		{File: "a.yaml", Line: 3, Column: 7, Severity: "error", Message: "m", Entity: "Component:x", Rule: "R1"},
+		{File: "::error::x.yaml", Line: 120, Column: 4500, Severity: "error", Message: "bad\x1b[31m\u202e", Field: "##[group]"},
+		{File: "  ::x", Severity: "error", Message: "\xff"},
+	} {
+		var want bytes.Buffer
+		simpleWriteFinding(&want, f)
+		var got bytes.Buffer
+		writeFinding(&got, f)
+		if got.String() != want.String() {
+			t.Errorf("writeFinding(%+v) = %q, want %q", f, got.String(), want.String())
+		}
+	}
+}
+
+// BenchmarkValidateReport times what runs once the files of the
+// 10,000-entity corpus are checked: buildReport and the text report.
+func BenchmarkValidateReport(b *testing.B) {
+	dir := b.TempDir()
+	writeBenchCorpus(b, dir)
+	set, err := discover(context.Background(), []string{dir}, discoverOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer set.Close()
+	results, err := decodeAll(context.Background(), set.files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := &ValidateOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Env: func(string) string { return "" }, Format: "text"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := writeReport(opts, buildReport(results, false)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
