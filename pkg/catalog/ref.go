@@ -71,7 +71,38 @@ func (r Ref) Key() string {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	return strings.ToLower(r.Kind) + ":" + strings.ToLower(ns) + "/" + strings.ToLower(r.Name)
+	if !isASCII(r.Kind) || !isASCII(ns) || !isASCII(r.Name) {
+		return strings.ToLower(r.Kind) + ":" + strings.ToLower(ns) + "/" + strings.ToLower(r.Name)
+	}
+	// ASCII, the common case: lowered into one allocation (ToLower
+	// would make a copy of "Component" first, then the concatenation).
+	var b strings.Builder
+	b.Grow(len(r.Kind) + len(ns) + len(r.Name) + 2)
+	writeLowerASCII(&b, r.Kind)
+	b.WriteByte(':')
+	writeLowerASCII(&b, ns)
+	b.WriteByte('/')
+	writeLowerASCII(&b, r.Name)
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func writeLowerASCII(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
 }
 
 // Compact formats the ref as a person would write it: the kind is always

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -88,4 +89,24 @@ func containsAny(s, chars string) bool {
 		}
 	}
 	return false
+}
+
+// FuzzRefKey checks Key against the expression it replaces: each part
+// lower-cased by strings.ToLower (which also turns invalid UTF-8 into
+// U+FFFD), joined as kind:namespace/name.
+func FuzzRefKey(f *testing.F) {
+	f.Add("Component", "Default", "Payments")
+	f.Add("API", "", "x")
+	f.Add("Grüppe", "NS", "\xff")
+	f.Add("KIND", "İ", "ẞ")
+	f.Fuzz(func(t *testing.T, kind, ns, name string) {
+		r := Ref{Kind: kind, Namespace: ns, Name: name}
+		if ns == "" {
+			ns = DefaultNamespace
+		}
+		want := strings.ToLower(kind) + ":" + strings.ToLower(ns) + "/" + strings.ToLower(name)
+		if got := r.Key(); got != want {
+			t.Fatalf("%+v.Key() = %q, want %q", r, got, want)
+		}
+	})
 }
