@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +46,19 @@ func (f catalogFile) read() ([]byte, error) {
 		return f.root.ReadFile(f.rel)
 	}
 	return safefile.ReadFile(f.path, catalog.DefaultMaxFileSize)
+}
+
+// readString is read returning the file as a string, which
+// catalog.DecodeEachString reads without a copy.
+func (f catalogFile) readString() (string, error) {
+	if f.err != nil || f.stdin != nil {
+		data, err := f.read()
+		return string(data), err
+	}
+	if f.root != nil {
+		return f.root.ReadFileString(f.rel)
+	}
+	return safefile.ReadFileString(f.path, catalog.DefaultMaxFileSize)
 }
 
 // reader reads the files a placeholder or Location target of the file
@@ -258,20 +270,20 @@ func isCatalogInfo(p string) bool {
 // (backstage.io/... or scaffolder.backstage.io/...)? A Kubernetes
 // manifest or an OpenShift Template has apiVersion and kind too, and is
 // not a catalog file.
-func looksLikeCatalog(data []byte) bool {
+func looksLikeCatalog(data string) bool {
 	for len(data) > 0 {
 		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
-			data = nil
+			data = ""
 		}
-		rest, ok := bytes.CutPrefix(line, []byte("apiVersion:"))
+		rest, ok := strings.CutPrefix(line, "apiVersion:")
 		if !ok {
 			continue
 		}
-		v := bytes.Trim(bytes.TrimSpace(rest), `"'`)
-		if bytes.HasPrefix(v, []byte("backstage.io/")) || bytes.HasPrefix(v, []byte("scaffolder.backstage.io/")) {
+		v := strings.Trim(strings.TrimSpace(rest), `"'`)
+		if strings.HasPrefix(v, "backstage.io/") || strings.HasPrefix(v, "scaffolder.backstage.io/") {
 			return true
 		}
 	}

@@ -70,7 +70,7 @@ func TemplateLintRun(ctx context.Context, opts *TemplateLintOptions) error {
 			rep.Findings = append(rep.Findings, unreadableFinding(f, err))
 			continue
 		}
-		if !f.explicit && !looksLikeCatalog(data) {
+		if !f.explicit && !looksLikeCatalog(string(data)) {
 			continue
 		}
 		// scaffolder.Lint, one document at a time: memory follows the

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,7 +247,7 @@ func checkFile(f catalogFile) (fileResult, error) { return checkFileShared(f, ni
 // through refs, shared by the files of one run (nil: per file).
 func checkFileShared(f catalogFile, refs *refCache) (fileResult, error) {
 	var r fileResult
-	data, err := f.read()
+	data, err := f.readString()
 	if err != nil {
 		r.counted = true
 		uf := unreadableFinding(f, err)
@@ -262,10 +261,10 @@ func checkFileShared(f catalogFile, refs *refCache) (fileResult, error) {
 	r.counted = true
 	read := refs.reader(f)
 	// Most files hold no placeholder: then only Locations need Resolve.
-	placeholders := bytes.Contains(data, []byte("$text")) || bytes.Contains(data, []byte("$json")) || bytes.Contains(data, []byte("$yaml"))
+	placeholders := strings.Contains(data, "$text") || strings.Contains(data, "$json") || strings.Contains(data, "$yaml")
 	// Nothing below keeps a Document past the callback: Transient lets
 	// the decoder reuse the parsed YAML's memory.
-	fileErr := catalog.DecodeEach(f.path, data, catalog.DecodeOptions{Transient: true}, func(d catalog.Document) bool {
+	fileErr := catalog.DecodeEachString(f.path, data, catalog.DecodeOptions{Transient: true}, func(d catalog.Document) bool {
 		if d.Err != nil {
 			r.invalid++
 			r.add(decodeFinding(d.Err))

@@ -108,6 +108,13 @@ func Decode(file string, data []byte, opts DecodeOptions) ([]Document, error) {
 // memory then follows the largest document, not the file. It stops early
 // when fn returns false, returning nil.
 func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) bool) error {
+	return DecodeEachString(file, string(data), opts, fn)
+}
+
+// DecodeEachString is DecodeEach reading text, whose memory the entities'
+// strings then share: a caller that has its file as a string saves the
+// copy DecodeEach makes.
+func DecodeEachString(file string, data string, opts DecodeOptions, fn func(Document) bool) error {
 	maxSize := opts.MaxFileSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
@@ -116,12 +123,12 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 		return &DecodeError{Position: Position{File: file}, Err: ErrTooLarge,
 			Msg: fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), maxSize)}
 	}
-	if !utf8.Valid(data) {
+	if !utf8.ValidString(data) {
 		line, col := invalidUTF8At(data)
 		return &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8,
 			Msg: "file is not valid UTF-8"}
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = strings.TrimPrefix(data, "\xef\xbb\xbf")
 	data, versions := rewriteVersionDirectives(data)
 	data, swapped := hideLegacyBreaks(data)
 
@@ -180,7 +187,7 @@ func DecodeEach(file string, data []byte, opts DecodeOptions, fn func(Document) 
 // "---" lines) with more than limit lines and flow items (",", "[", "{"),
 // an upper bound on half its nodes. It returns the offset and line where
 // that document starts.
-func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
+func oversizedDocument(data string, limit int) (cut, line int, ok bool) {
 	if len(data) <= limit {
 		return 0, 0, false // each item is a byte: no document can hold more
 	}
@@ -190,7 +197,7 @@ func oversizedDocument(data []byte, limit int) (cut, line int, ok bool) {
 		case '\n':
 			items++
 			lineNo++
-			if rest := data[i+1:]; bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == ' ' || rest[3] == '\n' || rest[3] == '\r' || rest[3] == '\t') {
+			if rest := data[i+1:]; strings.HasPrefix(rest, "---") && (len(rest) == 3 || rest[3] == ' ' || rest[3] == '\n' || rest[3] == '\r' || rest[3] == '\t') {
 				if items > limit {
 					return start, startLine, true
 				}
@@ -238,7 +245,7 @@ var errStopped = errors.New("stopped")
 //
 // With opts.reuse set, the fast parser reuses the memory of a document
 // once fn has returned for the one after it (see fastEach).
-func parseEach(data []byte, opts fastOptions, fn func(parsedDoc) bool) error {
+func parseEach(data string, opts fastOptions, fn func(parsedDoc) bool) error {
 	var held *fastDoc
 	fastCount := 0
 	n, stopped := fastEach(data, opts, func(doc *fastDoc) bool {
@@ -259,7 +266,7 @@ func parseEach(data []byte, opts fastOptions, fn func(parsedDoc) bool) error {
 		}
 		return nil
 	}
-	shift := bytes.Count(data[:n], []byte("\n"))
+	shift := strings.Count(data[:n], "\n")
 	err := yamlEach(data[n:], func(r *yaml.Node) bool {
 		if held != nil {
 			h := held
@@ -295,7 +302,7 @@ func parseEach(data []byte, opts fastOptions, fn func(parsedDoc) bool) error {
 
 // yamlDocuments parses the documents of data with yaml.v3, up to the first
 // syntax error.
-func yamlDocuments(data []byte) ([]*yaml.Node, error) {
+func yamlDocuments(data string) ([]*yaml.Node, error) {
 	var roots []*yaml.Node
 	err := yamlEach(data, func(r *yaml.Node) bool {
 		roots = append(roots, r)
@@ -307,8 +314,8 @@ func yamlDocuments(data []byte) ([]*yaml.Node, error) {
 // yamlEach parses the documents of data with yaml.v3 one at a time, handing
 // each to fn, up to the first syntax error; errStopped when fn returns
 // false.
-func yamlEach(data []byte, fn func(*yaml.Node) bool) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+func yamlEach(data string, fn func(*yaml.Node) bool) error {
+	dec := yaml.NewDecoder(strings.NewReader(data))
 	for {
 		root := new(yaml.Node)
 		err := dec.Decode(root)
@@ -337,8 +344,9 @@ func shiftLines(n *yaml.Node, shift int) {
 // Backstage would see (map[string]any, []any, string, float64, bool, nil).
 // It is Decode's scalar and collection logic, for callers that read other
 // YAML files the Backstage way.
-func DecodeValue(file string, data []byte) (any, error) {
-	if !utf8.Valid(data) {
+func DecodeValue(file string, text []byte) (any, error) {
+	data := string(text)
+	if !utf8.ValidString(data) {
 		line, col := invalidUTF8At(data)
 		return nil, &DecodeError{Position: Position{File: file, Line: line, Column: col}, Err: ErrInvalidUTF8, Msg: "file is not valid UTF-8"}
 	}
@@ -346,7 +354,7 @@ func DecodeValue(file string, data []byte) (any, error) {
 	data, swapped := hideLegacyBreaks(data)
 	d := &decoder{file: file, data: data, maxAlias: DefaultMaxAliasNodes, swapped: swapped, indent: -1}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := yaml.Unmarshal([]byte(data), &root); err != nil {
 		return nil, d.syntaxError(err)
 	}
 	if len(root.Content) == 0 {
@@ -358,7 +366,7 @@ func DecodeValue(file string, data []byte) (any, error) {
 
 type decoder struct {
 	file     string
-	data     []byte
+	data     string
 	maxAlias int
 	aliased  int     // nodes produced through aliases in the current document
 	v11      bool    // the current document declares %YAML 1.1
@@ -707,23 +715,23 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 
 // sourceAt returns the source text from the node's line and column on, or
 // nil when the position is not in the text.
-func (d *decoder) sourceAt(n *yaml.Node) []byte {
+func (d *decoder) sourceAt(n *yaml.Node) string {
 	if d.lines == nil {
 		// Sized exactly, four bytes a line: 8 MiB of short lines is two
 		// million of them.
-		d.lines = make([]int32, 1, 1+bytes.Count(d.data, []byte("\n")))
-		for i, c := range d.data {
-			if c == '\n' {
+		d.lines = make([]int32, 1, 1+strings.Count(d.data, "\n"))
+		for i := 0; i < len(d.data); i++ {
+			if d.data[i] == '\n' {
 				d.lines = append(d.lines, int32(i+1))
 			}
 		}
 	}
 	if n.Line < 1 || n.Line > len(d.lines) {
-		return nil
+		return ""
 	}
 	text := d.data[d.lines[n.Line-1]:]
 	for col := 1; col < n.Column && len(text) > 0; col++ { // columns count characters
-		_, size := utf8.DecodeRune(text)
+		_, size := utf8.DecodeRuneInString(text)
 		text = text[size:]
 	}
 	return text
@@ -846,11 +854,11 @@ func (d *decoder) flowIndented(n *yaml.Node) error {
 func (d *decoder) nonSpecificTag(n *yaml.Node) bool {
 	text := d.sourceAt(n)
 	if len(text) > 0 && text[0] == '&' {
-		end := bytes.IndexAny(text, " \t\n")
+		end := strings.IndexAny(text, " \t\n")
 		if end < 0 {
 			return false
 		}
-		text = bytes.TrimLeft(text[end:], " \t")
+		text = strings.TrimLeft(text[end:], " \t")
 	}
 	return len(text) > 1 && text[0] == '!' && (text[1] == ' ' || text[1] == '\t')
 }
@@ -864,12 +872,12 @@ var (
 	legacyBreaksBack = strings.NewReplacer("\uf885", "\u0085", "\uf828", "\u2028", "\uf829", "\u2029")
 )
 
-func hideLegacyBreaks(data []byte) ([]byte, bool) {
-	// bytes.Contains of each sequence is much faster than ContainsAny,
+func hideLegacyBreaks(data string) (string, bool) {
+	// strings.Contains of each sequence is much faster than ContainsAny,
 	// which decodes every rune.
 	has := func(chars ...string) bool {
 		for _, c := range chars {
-			if bytes.Contains(data, []byte(c)) {
+			if strings.Contains(data, c) {
 				return true
 			}
 		}
@@ -878,7 +886,7 @@ func hideLegacyBreaks(data []byte) ([]byte, bool) {
 	if !has("\u0085", "\u2028", "\u2029") || has("\uf885", "\uf828", "\uf829") {
 		return data, false
 	}
-	return []byte(legacyBreaks.Replace(string(data))), true
+	return legacyBreaks.Replace(data), true
 }
 
 func isNumber(v any) bool {
@@ -1008,10 +1016,10 @@ func parseUint(digits string, base int) any {
 	return float64(u)
 }
 
-func invalidUTF8At(data []byte) (line, col int) {
+func invalidUTF8At(data string) (line, col int) {
 	line, col = 1, 1
 	for len(data) > 0 {
-		r, size := utf8.DecodeRune(data)
+		r, size := utf8.DecodeRuneInString(data)
 		if r == utf8.RuneError && size <= 1 {
 			return line, col
 		}
@@ -1037,8 +1045,8 @@ func (d *decoder) syntaxError(err error) error {
 		msg = m[2]
 	} else if m := yamlErrAnchor.FindStringSubmatch(msg); m != nil {
 		// The parser does not say where; the first use of the alias is.
-		if i := bytes.Index(d.data, []byte("*"+m[1])); i >= 0 {
-			pos.Line = 1 + bytes.Count(d.data[:i], []byte("\n"))
+		if i := strings.Index(d.data, "*"+m[1]); i >= 0 {
+			pos.Line = 1 + strings.Count(d.data[:i], "\n")
 		}
 		msg = fmt.Sprintf("alias *%s refers to no anchor (&%s) defined before it", m[1], m[1])
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
@@ -1061,25 +1069,25 @@ var versionLine = regexp.MustCompile(`(?m)^%YAML[ \t]+(1\.[0-9]+)[ \t]*(?:#.*)?\
 // rewriteVersionDirectives records %YAML directives and rewrites "%YAML 1.2"
 // (which Backstage reads, but the Go YAML parser refuses) to "%YAML 1.1" of
 // the same length, so lines and columns stay true.
-func rewriteVersionDirectives(data []byte) ([]byte, []versionDirective) {
-	if !bytes.Contains(data, []byte("%YAML")) {
+func rewriteVersionDirectives(data string) (string, []versionDirective) {
+	if !strings.Contains(data, "%YAML") {
 		return data, nil
 	}
 	var out []versionDirective
-	locs := versionLine.FindAllSubmatchIndex(data, -1)
+	locs := versionLine.FindAllStringSubmatchIndex(data, -1)
 	if len(locs) == 0 {
 		return data, nil
 	}
-	data = bytes.Clone(data)
+	b := []byte(data)
 	for _, l := range locs {
-		line := 1 + bytes.Count(data[:l[0]], []byte("\n"))
-		ver := string(data[l[2]:l[3]])
+		line := 1 + strings.Count(data[:l[0]], "\n")
+		ver := data[l[2]:l[3]]
 		out = append(out, versionDirective{line: line, version: ver})
 		if ver != "1.1" && l[3]-l[2] == 3 {
-			copy(data[l[2]:l[3]], "1.1")
+			copy(b[l[2]:l[3]], "1.1")
 		}
 	}
-	return data, out
+	return string(b), out
 }
 
 // versionOf returns the version a document declares: a directive between

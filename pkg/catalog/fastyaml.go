@@ -88,11 +88,11 @@ type fastOptions struct {
 // len(data), data[n:] starts at a "---" line and holds the documents the
 // fast parser could not read. It stops early, with stopped set, when fn
 // returns false.
-func fastEach(data []byte, opts fastOptions, fn func(*fastDoc) bool) (n int, stopped bool) {
+func fastEach(data string, opts fastOptions, fn func(*fastDoc) bool) (n int, stopped bool) {
 	if !fastYAML {
 		return 0, false
 	}
-	p := &fastParser{data: data, src: string(data), line: 1, limit: firstUnsupported(data), opts: opts}
+	p := &fastParser{data: data, line: 1, limit: firstUnsupported(data), opts: opts}
 	p.end = p.findEnd()
 	for index := 0; ; index++ {
 		start := p.pos
@@ -115,8 +115,7 @@ func fastEach(data []byte, opts fastOptions, fn func(*fastDoc) bool) (n int, sto
 // 1-based number. At the end of the text pos is len(data) and line is the
 // line yaml.v3 puts the end of the stream on.
 type fastParser struct {
-	data  []byte
-	src   string // data as a string, so values share its memory
+	data  string // values are substrings of it, sharing its memory
 	pos   int
 	end   int // offset of the current line's newline (or len(data))
 	line  int
@@ -173,7 +172,7 @@ const maxFastDepth = 100
 // refuses to read: control characters (tab and carriage return included),
 // DEL, and characters yaml.v3 reads as line breaks or refuses (NEL, LS, PS,
 // C1 controls, BOM, U+FFFE, U+FFFF) or invalid UTF-8.
-func firstUnsupported(data []byte) int {
+func firstUnsupported(data string) int {
 	for i := 0; i < len(data); {
 		c := data[i]
 		if c < utf8.RuneSelf {
@@ -183,7 +182,7 @@ func firstUnsupported(data []byte) int {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(data[i:])
+		r, size := utf8.DecodeRuneInString(data[i:])
 		if (r == utf8.RuneError && size == 1) || r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFEFF || r == 0xFFFE || r == 0xFFFF {
 			return i
 		}
@@ -235,7 +234,7 @@ func (p *fastParser) lineEnd() int {
 // findEnd finds the offset of the current line's newline (or the end of
 // the text), which lineEnd returns from then on.
 func (p *fastParser) findEnd() int {
-	end := strings.IndexByte(p.src[p.pos:], '\n')
+	end := strings.IndexByte(p.data[p.pos:], '\n')
 	if end < 0 {
 		return len(p.data)
 	}
@@ -280,7 +279,7 @@ func (p *fastParser) skipBlank() {
 // marker reports whether the current line starts with the document marker
 // m ("---" or "...") followed by a space or the end of the line.
 func (p *fastParser) marker(m string) bool {
-	rest := p.src[p.pos:]
+	rest := p.data[p.pos:]
 	return strings.HasPrefix(rest, m) && (len(rest) == 3 || rest[3] == ' ' || rest[3] == '\n')
 }
 
@@ -297,7 +296,7 @@ func (p *fastParser) column(off int) int {
 	if p.colLine != p.pos || off < p.colOff {
 		p.colLine, p.colOff, p.colRunes = p.pos, p.pos, 0
 	}
-	p.colRunes += utf8.RuneCountInString(p.src[p.colOff:off])
+	p.colRunes += utf8.RuneCountInString(p.data[p.colOff:off])
 	p.colOff = off
 	return p.colRunes + 1
 }
@@ -671,7 +670,7 @@ const indicators = "-?:,[]{}#&*!|>'\"%@`"
 // plainStart reports whether a plain scalar starts at off: with a character
 // other than an indicator or a space, or with "-" not followed by a space.
 // Scalars starting with "?" or ":" are left to yaml.v3.
-func plainStart(data []byte, off, end int, flow bool) bool {
+func plainStart(data string, off, end int, flow bool) bool {
 	c := data[off]
 	if c == ' ' {
 		return false
@@ -699,11 +698,11 @@ func (p *fastParser) plain(off, end int, flow bool) (string, int) {
 			i++
 			continue
 		case c == '#' && p.data[i-1] == ' ':
-			return p.src[off:last], i
+			return p.data[off:last], i
 		case c == ':' && (i+1 == end || p.data[i+1] == ' '):
-			return p.src[off:last], i
+			return p.data[off:last], i
 		case flow && strings.IndexByte(",[]{}", c) >= 0:
-			return p.src[off:last], i
+			return p.data[off:last], i
 		case flow && c == '?':
 			giveUp() // yaml.v3 ends flow scalars at "?"
 		case flow && c == ':' && strings.IndexByte(",[]{}", p.data[i+1]) >= 0:
@@ -712,7 +711,7 @@ func (p *fastParser) plain(off, end int, flow bool) (string, int) {
 		i++
 		last = i
 	}
-	return p.src[off:last], i
+	return p.data[off:last], i
 }
 
 // plainValue reads a plain scalar (see plain) as a value: what the YAML
@@ -736,7 +735,7 @@ func (p *fastParser) quoted(off, end int) (string, int) {
 			case '\\':
 				giveUp()
 			case '"':
-				return p.src[off+1 : i], i + 1
+				return p.data[off+1 : i], i + 1
 			}
 		}
 		giveUp() // the scalar goes on on the next line
@@ -754,7 +753,7 @@ func (p *fastParser) quoted(off, end int) (string, int) {
 			continue
 		}
 		if b == nil {
-			return p.src[start:i], i + 1
+			return p.data[start:i], i + 1
 		}
 		return string(append(b, p.data[start:i]...)), i + 1
 	}
@@ -969,7 +968,7 @@ func (p *fastParser) flowItem(i, end int) (any, int32, int) {
 }
 
 // skipSpaces returns the offset of the first non-space at or after i.
-func skipSpaces(data []byte, i, end int) int {
+func skipSpaces(data string, i, end int) int {
 	for i < end && data[i] == ' ' {
 		i++
 	}

@@ -218,8 +218,9 @@ func (r *resolver) placeholder(kind string, arg any, path []string) any {
 
 // yamlValues reads every document of a YAML file into JSON-shaped values,
 // as the npm yaml package's parseAllDocuments and toJSON do.
-func yamlValues(file string, data []byte) ([]any, error) {
-	if !utf8.Valid(data) {
+func yamlValues(file string, text []byte) ([]any, error) {
+	data := string(text)
+	if !utf8.ValidString(data) {
 		return nil, errors.New("not valid UTF-8")
 	}
 	data, versions := rewriteVersionDirectives(data)

@@ -75,38 +75,66 @@ func (r *Root) Path(rel string) string {
 // ErrDanglingLink when it refuses the file, or the system's error (inside
 // an *Error) when the file cannot be opened or read.
 func (r *Root) ReadFile(rel string) ([]byte, error) {
+	var data []byte
+	err := r.read(rel, func(src io.Reader, size int64) (int, error) {
+		var err error
+		data, err = readAll(src, size)
+		return len(data), err
+	})
+	return data, err
+}
+
+// ReadFileString is ReadFile returning the file as a string, read into it
+// without the copy that converting ReadFile's bytes would make.
+func (r *Root) ReadFileString(rel string) (string, error) {
+	var b strings.Builder
+	err := r.read(rel, func(src io.Reader, size int64) (int, error) {
+		b.Grow(int(size))
+		buf := make([]byte, min(size, 32<<10))
+		_, err := io.CopyBuffer(&b, src, buf)
+		return b.Len(), err
+	})
+	if err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// read opens rel after ReadFile's checks and hands its content to into,
+// with the size to expect; into returns how many bytes it read.
+func (r *Root) read(rel string, into func(src io.Reader, size int64) (int, error)) error {
 	path := r.Path(rel)
 	if err := r.checkLink(rel, path); err != nil {
-		return nil, err
+		return err
 	}
 	// O_NONBLOCK: a named pipe put there after the checks above opens at
 	// once instead of waiting for a writer, and is refused below.
 	f, err := r.root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return nil, r.openError(path, err)
+		return r.openError(path, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, &Error{Path: path, Err: err}
+		return &Error{Path: path, Err: err}
 	}
 	if !info.Mode().IsRegular() {
-		return nil, &Error{Path: path, Err: ErrNotRegular, Detail: Kind(info.Mode())}
+		return &Error{Path: path, Err: ErrNotRegular, Detail: Kind(info.Mode())}
 	}
 	if info.Size() > r.maxSize {
-		return nil, tooLarge(path, fmt.Sprintf("%d bytes", info.Size()), r.maxSize)
+		return tooLarge(path, fmt.Sprintf("%d bytes", info.Size()), r.maxSize)
 	}
 	// The size can change while reading: the limit holds for what is read.
 	// The buffer starts at the size Stat gave, so a file read whole takes
 	// one allocation, not a doubling series.
-	data, err := readAll(io.LimitReader(f, r.maxSize+1), min(info.Size(), r.maxSize)+512)
+	n, err := into(io.LimitReader(f, r.maxSize+1), min(info.Size(), r.maxSize)+512)
 	if err != nil {
-		return nil, &Error{Path: path, Err: err}
+		return &Error{Path: path, Err: err}
 	}
-	if int64(len(data)) > r.maxSize {
-		return nil, tooLarge(path, "it grew while read", r.maxSize)
+	if int64(n) > r.maxSize {
+		return tooLarge(path, "it grew while read", r.maxSize)
 	}
-	return data, nil
+	return nil
 }
 
 // readAll is io.ReadAll into a buffer of size bytes to start with.
@@ -207,12 +235,24 @@ func Kind(m fs.FileMode) string {
 // symbolic link is followed only to a file in that folder or below. It
 // refuses what Root.ReadFile refuses.
 func ReadFile(path string, maxSize int64) ([]byte, error) {
+	return readNamed(path, maxSize, (*Root).ReadFile)
+}
+
+// ReadFileString is ReadFile returning the file as a string (see
+// Root.ReadFileString).
+func ReadFileString(path string, maxSize int64) (string, error) {
+	return readNamed(path, maxSize, (*Root).ReadFileString)
+}
+
+// readNamed reads the file at path with read, its own folder as the Root.
+func readNamed[T []byte | string](path string, maxSize int64, read func(*Root, string) (T, error)) (T, error) {
+	var zero T
 	r, err := OpenRoot(filepath.Dir(path), maxSize)
 	if err != nil {
-		return nil, &Error{Path: path, Err: errors.Unwrap(err)}
+		return zero, &Error{Path: path, Err: errors.Unwrap(err)}
 	}
 	defer r.Close()
-	data, err := r.ReadFile(filepath.Base(path))
+	data, err := read(r, filepath.Base(path))
 	var e *Error
 	if errors.As(err, &e) {
 		e.Path = path // as named, not re-joined

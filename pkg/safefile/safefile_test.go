@@ -3,6 +3,7 @@ package safefile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -84,6 +85,11 @@ func TestReadFile(t *testing.T) {
 	for _, c := range cases {
 		within(t, 5*time.Second, func() {
 			data, err := r.ReadFile(c.rel)
+			// ReadFileString reads and refuses the same.
+			text, serr := r.ReadFileString(c.rel)
+			if text != string(data) || errString(serr) != errString(err) {
+				t.Errorf("ReadFileString(%s) = %q, %v; ReadFile gave %q, %v", c.rel, text, serr, data, err)
+			}
 			if c.want != "" {
 				if err != nil || string(data) != c.want {
 					t.Errorf("ReadFile(%s) = %q, %v; want %q", c.rel, data, err, c.want)
@@ -115,6 +121,37 @@ func TestReadFileSizeLimitWhileReading(t *testing.T) {
 	if data, err := ReadFile(filepath.Join(dir, "edge.yaml"), 2048); err != nil || len(data) != 2048 {
 		t.Errorf("2048 bytes with a limit of 2048: %d, %v", len(data), err)
 	}
+	if _, err := ReadFileString(filepath.Join(dir, "big.yaml"), 2048); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("ReadFileString: 2049 bytes with a limit of 2048: %v, want ErrTooLarge", err)
+	}
+	if text, err := ReadFileString(filepath.Join(dir, "edge.yaml"), 2048); err != nil || len(text) != 2048 {
+		t.Errorf("ReadFileString: 2048 bytes with a limit of 2048: %d, %v", len(text), err)
+	}
+}
+
+// TestReadFileStringWhole reads files larger than ReadFileString's copy
+// buffer, and files of every size around its edges, whole.
+func TestReadFileStringWhole(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 511, 512, 513, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_003} {
+		want := make([]byte, size)
+		for i := range want {
+			want[i] = byte('a' + i*7%26)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("f%d.yaml", size))
+		must(t, os.WriteFile(path, want, 0o644))
+		got, err := ReadFileString(path, 0)
+		if err != nil || got != string(want) {
+			t.Errorf("ReadFileString of %d bytes: %d bytes back, %v", size, len(got), err)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }
 
 func TestReadFileNamedDirectly(t *testing.T) {
