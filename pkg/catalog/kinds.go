@@ -159,7 +159,7 @@ func (k *kindSchema) check(v *validator, spec map[string]any) {
 		}
 		switch r.t {
 		case rStr1:
-			v.str1(spec, p, r.field, r.required)
+			v.str1Value(raw, true, p, r.field, r.required)
 		case rStrList:
 			// Arrays, not at(): paths are copied only for a problem.
 			fp := [2]string{"spec", r.field}

@@ -109,14 +109,14 @@ func isRootField(k string) bool {
 }
 
 func (v *validator) entity(r map[string]any) {
-	apiVersion, okAPI := v.str1(r, nil, "apiVersion", true)
-	kind, okKind := v.str1(r, nil, "kind", true)
+	rawAPI, hasAPI := r["apiVersion"]
+	rawKind, hasKind := r["kind"]
 	md, hasMD := r["metadata"]
 	spec, hasSpec := r["spec"]
+	apiVersion, okAPI := v.str1Value(rawAPI, hasAPI, nil, "apiVersion", true)
+	kind, okKind := v.str1Value(rawKind, hasKind, nil, "kind", true)
 	// Foreign root fields exist exactly when r holds more keys than the
 	// root fields it has: only then are its keys walked.
-	_, hasAPI := r["apiVersion"]
-	_, hasKind := r["kind"]
 	if n := countTrue(hasAPI, hasKind, hasMD, hasSpec); len(r) > n {
 		for _, k := range slices.Sorted(maps.Keys(r)) {
 			if !isRootField(k) {
@@ -158,26 +158,107 @@ func (v *validator) entity(r map[string]any) {
 	}
 }
 
+// metaField numbers the fields of metadata that Validate checks.
+type metaField int
+
+const (
+	mName metaField = iota
+	mNamespace
+	mUID
+	mEtag
+	mTitle
+	mDescription
+	mLabels
+	mAnnotations
+	mTags
+	mLinks
+	metaFields
+)
+
+// metaValues are the values of the checked fields of metadata and which
+// of them are there.
+type metaValues struct {
+	v   [metaFields]any
+	has [metaFields]bool
+}
+
+func (mv *metaValues) get(f metaField) (any, bool) { return mv.v[f], mv.has[f] }
+
+// readMetadata reads the checked fields of m into mv: a small map (the usual
+// metadata of six to eight keys) in one pass over it, which costs less than
+// a lookup per field (most of them missing); a large one by lookups.
+func readMetadata(m map[string]any, mv *metaValues) {
+	set := func(k string, val any) {
+		f := metaField(-1)
+		switch k {
+		case "name":
+			f = mName
+		case "namespace":
+			f = mNamespace
+		case "uid":
+			f = mUID
+		case "etag":
+			f = mEtag
+		case "title":
+			f = mTitle
+		case "description":
+			f = mDescription
+		case "labels":
+			f = mLabels
+		case "annotations":
+			f = mAnnotations
+		case "tags":
+			f = mTags
+		case "links":
+			f = mLinks
+		default:
+			return
+		}
+		mv.v[f], mv.has[f] = val, true
+	}
+	if len(m) <= 2*int(metaFields) {
+		for k, val := range m {
+			set(k, val)
+		}
+		return
+	}
+	for _, k := range [...]string{"name", "namespace", "uid", "etag", "title", "description", "labels", "annotations", "tags", "links"} {
+		if val, ok := m[k]; ok {
+			set(k, val)
+		}
+	}
+}
+
 func (v *validator) metadata(m map[string]any) {
 	p := []string{"metadata"}
-	name, ok := v.str1(m, p, "name", true)
+	var mv metaValues
+	readMetadata(m, &mv)
+	str1 := func(f metaField, field string, required bool) (string, bool) {
+		raw, ok := mv.get(f)
+		return v.str1Value(raw, ok, p, field, required)
+	}
+	name, ok := str1(mName, "name", true)
 	if ok && !isValidObjectName(name) {
 		v.addf(at(p, "name"), "%q is not a valid name: use letters, digits and [-_.], starting and ending with a letter or digit, at most 63 characters", name)
 	}
-	if ns, ok := v.str1(m, p, "namespace", false); ok && !isValidDNSLabel(ns) {
+	if ns, ok := str1(mNamespace, "namespace", false); ok && !isValidDNSLabel(ns) {
 		v.addf(at(p, "namespace"), "%q is not a valid namespace: use lower-case letters, digits and -, at most 63 characters", ns)
 	}
-	v.str1(m, p, "uid", false)
-	v.str1(m, p, "etag", false)
-	v.str1(m, p, "title", false)
-	if d, ok := m["description"]; ok {
+	str1(mUID, "uid", false)
+	str1(mEtag, "etag", false)
+	str1(mTitle, "title", false)
+	if d, ok := mv.get(mDescription); ok {
 		if _, isStr := d.(string); !isStr {
 			v.addf(at(p, "description"), "must be a string, found %s", jsType(d))
 		}
 	}
-	v.keyValues(m, p, "labels", true)
-	v.keyValues(m, p, "annotations", false)
-	if tags, ok := m["tags"]; ok {
+	if raw, ok := mv.get(mLabels); ok {
+		v.keyValues(raw, p, "labels", true)
+	}
+	if raw, ok := mv.get(mAnnotations); ok {
+		v.keyValues(raw, p, "annotations", false)
+	}
+	if tags, ok := mv.get(mTags); ok {
 		if arr, ok := tags.([]any); !ok {
 			v.addf(at(p, "tags"), "must be a list, found %s", jsType(tags))
 		} else {
@@ -192,7 +273,7 @@ func (v *validator) metadata(m map[string]any) {
 			}
 		}
 	}
-	if links, ok := m["links"]; ok {
+	if links, ok := mv.get(mLinks); ok {
 		if arr, ok := links.([]any); !ok {
 			v.addf(at(p, "links"), "must be a list, found %s", jsType(links))
 		} else {
@@ -220,12 +301,8 @@ func (v *validator) metadata(m map[string]any) {
 	}
 }
 
-// keyValues checks metadata.labels or metadata.annotations.
-func (v *validator) keyValues(m map[string]any, p []string, field string, labels bool) {
-	raw, ok := m[field]
-	if !ok {
-		return
-	}
+// keyValues checks metadata.labels or metadata.annotations, when there.
+func (v *validator) keyValues(raw any, p []string, field string, labels bool) {
 	if !labels && jsFalsy(raw) {
 		// The catalog's processing output collector reads a falsy
 		// annotations value ("annotations:" left empty) as {}.
@@ -263,6 +340,12 @@ func (v *validator) keyValues(m map[string]any, p []string, field string, labels
 // string, and returns it.
 func (v *validator) str1(m map[string]any, p []string, field string, required bool) (string, bool) {
 	raw, ok := m[field]
+	return v.str1Value(raw, ok, p, field, required)
+}
+
+// str1Value is str1 on the field's value, raw, read already (ok: it is
+// there).
+func (v *validator) str1Value(raw any, ok bool, p []string, field string, required bool) (string, bool) {
 	if !ok {
 		if required {
 			v.addf(at(p, field), "is required")
