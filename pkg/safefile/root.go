@@ -90,7 +90,7 @@ func (r *Root) ReadFileString(rel string) (string, error) {
 	var b strings.Builder
 	err := r.read(rel, func(src io.Reader, size int64) (int, error) {
 		b.Grow(int(size))
-		buf := make([]byte, min(size, 32<<10))
+		buf := make([]byte, min(size, 16<<10)) // the copy is cheap; the buffer, one a file, is not
 		_, err := io.CopyBuffer(&b, src, buf)
 		return b.Len(), err
 	})

@@ -133,7 +133,7 @@ func TestReadFileSizeLimitWhileReading(t *testing.T) {
 // buffer, and files of every size around its edges, whole.
 func TestReadFileStringWhole(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range []int{0, 1, 511, 512, 513, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_003} {
+	for _, size := range []int{0, 1, 511, 512, 513, 16<<10 - 1, 16 << 10, 16<<10 + 1, 100_003} {
 		want := make([]byte, size)
 		for i := range want {
 			want[i] = byte('a' + i*7%26)
