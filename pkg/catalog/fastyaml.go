@@ -174,6 +174,24 @@ const maxFastDepth = 100
 // C1 controls, BOM, U+FFFE, U+FFFF) or invalid UTF-8.
 func firstUnsupported(data string) int {
 	for i := 0; i < len(data); {
+		// Eight bytes at a time while none matters: every byte below
+		// 0x80, at or above 0x20 or a newline, and not DEL. Each test is
+		// exact byte by byte (no carry or borrow crosses a byte).
+		for ; i+8 <= len(data); i += 8 {
+			w := data[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			if x&hiBits != 0 {
+				break // not ASCII
+			}
+			control := ^((x | hiBits) - 0x2020202020202020) & hiBits // bytes below 0x20
+			if control&^zeroBytes(x^0x0a0a0a0a0a0a0a0a)|zeroBytes(x^0x7f7f7f7f7f7f7f7f) != 0 {
+				break
+			}
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 && c != '\n') || c == 0x7f {
@@ -189,6 +207,15 @@ func firstUnsupported(data string) int {
 		i += size
 	}
 	return len(data)
+}
+
+// hiBits is the high bit of each byte of a word.
+const hiBits = 0x8080808080808080
+
+// zeroBytes has the high bit set in each byte of x (ASCII bytes only) that
+// is zero.
+func zeroBytes(x uint64) uint64 {
+	return ^((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & hiBits
 }
 
 // newDocument starts the next document: with reuse, on the memory of the

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stagecrew/stagecrew/internal/corpus"
 )
@@ -357,4 +358,74 @@ func TestFastYAMLRandom(t *testing.T) {
 		}
 	}
 	t.Logf("fast parser read %d of %d random files whole", accepted, n)
+}
+
+// firstUnsupportedBytewise is firstUnsupported one byte at a time, as it
+// was before it learned to skip eight printable bytes at once.
+func firstUnsupportedBytewise(data string) int {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(data[i:])
+		if (r == utf8.RuneError && size == 1) || r < 0xA0 || r == 0x2028 || r == 0x2029 || r == 0xFEFF || r == 0xFFFE || r == 0xFFFF {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+// TestFirstUnsupported compares firstUnsupported with the byte-by-byte
+// rule on texts where each byte that matters stands at every offset of an
+// eight-byte word.
+func TestFirstUnsupported(t *testing.T) {
+	bad := []string{"\x7f", "\x80", "\xc2\x85", "\xe2\x80\xa8", "\xef\xbb\xbf", "\xff", "é", " ", "~", "!"}
+	for c := range 0x20 {
+		bad = append(bad, string(rune(c)))
+	}
+	for _, b := range bad {
+		for pre := 0; pre < 20; pre++ {
+			for _, fill := range []string{"a", "\n", "a\n"} {
+				text := strings.Repeat(fill, pre)[:pre] + b + "tail text of some length"
+				if got, want := firstUnsupported(text), firstUnsupportedBytewise(text); got != want {
+					t.Errorf("firstUnsupported(%q) = %d, want %d", text, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzFirstUnsupported compares firstUnsupported with the byte-by-byte
+// rule on any text.
+func FuzzFirstUnsupported(f *testing.F) {
+	f.Add("key: value\n\tx")
+	f.Add(string(corpus.Large(2)))
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := firstUnsupported(text), firstUnsupportedBytewise(text); got != want {
+			t.Fatalf("firstUnsupported(%q) = %d, want %d", text, got, want)
+		}
+	})
+}
+
+func BenchmarkFirstUnsupported(b *testing.B) {
+	text := string(corpus.Large(1000))
+	b.SetBytes(int64(len(text)))
+	for _, bc := range []struct {
+		name string
+		f    func(string) int
+	}{{"words", firstUnsupported}, {"bytewise", firstUnsupportedBytewise}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if bc.f(text) != len(text) {
+					b.Fatal("the corpus holds a byte the fast parser refuses")
+				}
+			}
+		})
+	}
 }
