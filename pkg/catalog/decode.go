@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -599,37 +600,63 @@ func countNodes(n *yaml.Node, limit int) int {
 	return count
 }
 
-// YAML 1.2 core schema, as the npm yaml package implements it.
-var (
-	coreNull  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
-	coreBool  = regexp.MustCompile(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`)
-	coreOct   = regexp.MustCompile(`^0o[0-7]+$`)
-	coreInt   = regexp.MustCompile(`^[-+]?[0-9]+$`)
-	coreHex   = regexp.MustCompile(`^0x[0-9a-fA-F]+$`)
-	coreFloat = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$`)
-	coreInf   = regexp.MustCompile(`^[-+]?\.(?:inf|Inf|INF)$`)
-	coreNaN   = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
+// scalarTypes are the expressions of YAML's scalar types: the YAML 1.2
+// core schema as the npm yaml package implements it, what its explicit
+// tags accept, and the YAML 1.1 types for documents that declare %YAML
+// 1.1. They are compiled on first use: most catalog files never need
+// them, and every command would pay for them at start.
+var scalarTypes = sync.OnceValue(func() *scalarExprs {
+	return &scalarExprs{
+		coreNull:    regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`),
+		coreBool:    regexp.MustCompile(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`),
+		coreOct:     regexp.MustCompile(`^0o[0-7]+$`),
+		coreInt:     regexp.MustCompile(`^[-+]?[0-9]+$`),
+		coreHex:     regexp.MustCompile(`^0x[0-9a-fA-F]+$`),
+		coreFloat:   regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$`),
+		coreInf:     regexp.MustCompile(`^[-+]?\.(?:inf|Inf|INF)$`),
+		coreNaN:     regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`),
+		tagFloat:    regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$`),
+		tagFloatExp: regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$`),
+		tagFloatNaN: regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$`),
+		timestampRE: regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|T|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$`),
+		v11Null:     regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`),
+		v11True:     regexp.MustCompile(`^(?:[Yy]|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$`),
+		v11False:    regexp.MustCompile(`^(?:[Nn]|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$`),
+		v11Bin:      regexp.MustCompile(`^[-+]?0b[0-1_]+$`),
+		v11Oct:      regexp.MustCompile(`^[-+]?0[0-7_]+$`),
+		v11Int:      regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`),
+		v11Hex:      regexp.MustCompile(`^[-+]?0x[0-9a-fA-F_]+$`),
+		v11Sexa:     regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$`),
+		v11Float:    regexp.MustCompile(`^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$`),
+		v11Time:     regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$`),
+	}
+})
 
-	// What the explicit !!float tag accepts in the npm yaml package's core
-	// schema: a dot or an exponent is needed.
-	tagFloat    = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$`)
-	tagFloatExp = regexp.MustCompile(`^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$`)
-	tagFloatNaN = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$`)
-	// The npm yaml package's timestamp, for !!timestamp and YAML 1.1.
-	timestampRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|T|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[ \t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$`)
-
-	// YAML 1.1 types, for documents that declare %YAML 1.1.
-	v11Null  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
-	v11True  = regexp.MustCompile(`^(?:[Yy]|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$`)
-	v11False = regexp.MustCompile(`^(?:[Nn]|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$`)
-	v11Bin   = regexp.MustCompile(`^[-+]?0b[0-1_]+$`)
-	v11Oct   = regexp.MustCompile(`^[-+]?0[0-7_]+$`)
-	v11Int   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
-	v11Hex   = regexp.MustCompile(`^[-+]?0x[0-9a-fA-F_]+$`)
-	v11Sexa  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$`)
-	v11Float = regexp.MustCompile(`^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$`)
-	v11Time  = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$`)
-)
+// scalarExprs are the expressions of scalarTypes.
+type scalarExprs struct {
+	coreNull    *regexp.Regexp
+	coreBool    *regexp.Regexp
+	coreOct     *regexp.Regexp
+	coreInt     *regexp.Regexp
+	coreHex     *regexp.Regexp
+	coreFloat   *regexp.Regexp
+	coreInf     *regexp.Regexp
+	coreNaN     *regexp.Regexp
+	tagFloat    *regexp.Regexp
+	tagFloatExp *regexp.Regexp
+	tagFloatNaN *regexp.Regexp
+	timestampRE *regexp.Regexp
+	v11Null     *regexp.Regexp
+	v11True     *regexp.Regexp
+	v11False    *regexp.Regexp
+	v11Bin      *regexp.Regexp
+	v11Oct      *regexp.Regexp
+	v11Int      *regexp.Regexp
+	v11Hex      *regexp.Regexp
+	v11Sexa     *regexp.Regexp
+	v11Float    *regexp.Regexp
+	v11Time     *regexp.Regexp
+}
 
 func (d *decoder) scalar(n *yaml.Node) (any, error) {
 	s := n.Value
@@ -643,12 +670,12 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 		case "!!str", "!":
 			return s, nil
 		case "!!null":
-			if coreNull.MatchString(s) {
+			if scalarTypes().coreNull.MatchString(s) {
 				return nil, nil
 			}
 			return s, nil // the npm yaml package warns and keeps the string
 		case "!!bool":
-			if coreBool.MatchString(s) || (d.v11 && (v11True.MatchString(s) || v11False.MatchString(s))) {
+			if scalarTypes().coreBool.MatchString(s) || (d.v11 && (scalarTypes().v11True.MatchString(s) || scalarTypes().v11False.MatchString(s))) {
 				return d.plain(s), nil
 			}
 			return s, nil
@@ -661,10 +688,10 @@ func (d *decoder) scalar(n *yaml.Node) (any, error) {
 			}
 			// YAML 1.2 core: each tag resolves only its own forms
 			// ("!!float 1" stays the string "1", as in the npm yaml package).
-			if n.Tag == "!!int" && (coreOct.MatchString(s) || coreInt.MatchString(s) || coreHex.MatchString(s)) {
+			if n.Tag == "!!int" && (scalarTypes().coreOct.MatchString(s) || scalarTypes().coreInt.MatchString(s) || scalarTypes().coreHex.MatchString(s)) {
 				return d.plain(s), nil
 			}
-			if n.Tag == "!!float" && (tagFloat.MatchString(s) || tagFloatExp.MatchString(s) || tagFloatNaN.MatchString(s)) {
+			if n.Tag == "!!float" && (scalarTypes().tagFloat.MatchString(s) || scalarTypes().tagFloatExp.MatchString(s) || scalarTypes().tagFloatNaN.MatchString(s)) {
 				return d.plain(s), nil
 			}
 			return s, nil
@@ -909,23 +936,23 @@ func corePlain(s string) any {
 		return s
 	}
 	switch {
-	case coreNull.MatchString(s):
+	case scalarTypes().coreNull.MatchString(s):
 		return nil
-	case coreBool.MatchString(s):
+	case scalarTypes().coreBool.MatchString(s):
 		return s[0] == 't' || s[0] == 'T'
-	case coreOct.MatchString(s):
+	case scalarTypes().coreOct.MatchString(s):
 		return parseUint(s[2:], 8)
-	case coreHex.MatchString(s):
+	case scalarTypes().coreHex.MatchString(s):
 		return parseUint(s[2:], 16)
-	case coreInt.MatchString(s), coreFloat.MatchString(s):
+	case scalarTypes().coreInt.MatchString(s), scalarTypes().coreFloat.MatchString(s):
 		f, _ := strconv.ParseFloat(s, 64) // matches are valid floats; overflow gives ±Inf as in JS
 		return f
-	case coreInf.MatchString(s):
+	case scalarTypes().coreInf.MatchString(s):
 		if s[0] == '-' {
 			return mathInf(-1)
 		}
 		return mathInf(1)
-	case coreNaN.MatchString(s):
+	case scalarTypes().coreNaN.MatchString(s):
 		return mathNaN()
 	}
 	return s
@@ -963,38 +990,38 @@ func resolve11(s string) any {
 	}
 	clean := func(x string) string { return string(bytes.ReplaceAll([]byte(x), []byte("_"), nil)) }
 	switch {
-	case v11Null.MatchString(s):
+	case scalarTypes().v11Null.MatchString(s):
 		return nil
-	case v11True.MatchString(s):
+	case scalarTypes().v11True.MatchString(s):
 		return true
-	case v11False.MatchString(s):
+	case scalarTypes().v11False.MatchString(s):
 		return false
-	case v11Bin.MatchString(s):
+	case scalarTypes().v11Bin.MatchString(s):
 		return sign * parseUint(clean(body[2:]), 2).(float64)
-	case v11Hex.MatchString(s):
+	case scalarTypes().v11Hex.MatchString(s):
 		return sign * parseUint(clean(body[2:]), 16).(float64)
-	case v11Oct.MatchString(s) && len(clean(body)) > 1:
+	case scalarTypes().v11Oct.MatchString(s) && len(clean(body)) > 1:
 		return sign * parseUint(clean(body[1:]), 8).(float64)
-	case v11Int.MatchString(s):
+	case scalarTypes().v11Int.MatchString(s):
 		f, _ := strconv.ParseFloat(clean(body), 64)
 		return sign * f
-	case v11Sexa.MatchString(s):
+	case scalarTypes().v11Sexa.MatchString(s):
 		var total float64
 		for _, part := range bytes.Split([]byte(clean(body)), []byte(":")) {
 			p, _ := strconv.ParseFloat(string(part), 64)
 			total = total*60 + p
 		}
 		return sign * total
-	case v11Float.MatchString(s) && body != ".":
+	case scalarTypes().v11Float.MatchString(s) && body != ".":
 		f, err := strconv.ParseFloat(clean(body), 64)
 		if err == nil {
 			return sign * f
 		}
-	case coreInf.MatchString(s):
+	case scalarTypes().coreInf.MatchString(s):
 		return mathInf(int(sign))
-	case coreNaN.MatchString(s):
+	case scalarTypes().coreNaN.MatchString(s):
 		return mathNaN()
-	case v11Time.MatchString(s):
+	case scalarTypes().v11Time.MatchString(s):
 		if t, ok := parseTimestamp(s); ok {
 			return t
 		}
@@ -1033,17 +1060,19 @@ func invalidUTF8At(data string) (line, col int) {
 	return line, col
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-var yamlErrAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+// yaml.v3's error messages, read on first use.
+var (
+	yamlErrLine   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
+	yamlErrAnchor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`) })
+)
 
 func (d *decoder) syntaxError(err error) error {
 	msg := err.Error()
 	pos := Position{File: d.file}
-	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlErrLine().FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
-	} else if m := yamlErrAnchor.FindStringSubmatch(msg); m != nil {
+	} else if m := yamlErrAnchor().FindStringSubmatch(msg); m != nil {
 		// The parser does not say where; the first use of the alias is.
 		if i := strings.Index(d.data, "*"+m[1]); i >= 0 {
 			pos.Line = 1 + strings.Count(d.data[:i], "\n")
@@ -1064,7 +1093,9 @@ type versionDirective struct {
 	version string
 }
 
-var versionLine = regexp.MustCompile(`(?m)^%YAML[ \t]+(1\.[0-9]+)[ \t]*(?:#.*)?\r?$`)
+var versionLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^%YAML[ \t]+(1\.[0-9]+)[ \t]*(?:#.*)?\r?$`)
+})
 
 // rewriteVersionDirectives records %YAML directives and rewrites "%YAML 1.2"
 // (which Backstage reads, but the Go YAML parser refuses) to "%YAML 1.1" of
@@ -1074,7 +1105,7 @@ func rewriteVersionDirectives(data string) (string, []versionDirective) {
 		return data, nil
 	}
 	var out []versionDirective
-	locs := versionLine.FindAllStringSubmatchIndex(data, -1)
+	locs := versionLine().FindAllStringSubmatchIndex(data, -1)
 	if len(locs) == 0 {
 		return data, nil
 	}

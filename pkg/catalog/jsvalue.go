@@ -106,7 +106,7 @@ func jsNumber(f float64) string {
 // returns it as the catalog sees it: the package reads a JavaScript Date,
 // and its toJSON turns that into an ISO string in UTC.
 func parseTimestamp(s string) (string, bool) {
-	if !timestampRE.MatchString(s) {
+	if !scalarTypes().timestampRE.MatchString(s) {
 		return "", false
 	}
 	layouts := []string{
