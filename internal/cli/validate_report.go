@@ -160,17 +160,23 @@ func buildReport(results []fileResult, strict bool) *ValidateReport {
 	}
 	rep.Findings = make([]Finding, kept)
 	inParallel(len(results), func(lo, hi int) {
+		var order []findingOrder // reused from file to file
 		for i := lo; i < hi; i++ {
 			p := &plans[i]
+			if grouped {
+				order = fillGroup(rep.Findings[p.offA:p.offA+p.keptA+p.keptB], &results[i], p, severity, order)
+				continue
+			}
 			a := rep.Findings[p.offA : p.offA+p.keptA]
 			b := rep.Findings[p.offB : p.offB+p.keptB]
-			fillFindings(a, b, &results[i], p, severity)
-			if grouped {
-				sortPart(rep.Findings[p.offA : p.offA+p.keptA+p.keptB])
-			} else {
-				sortPart(a)
-				sortPart(b)
+			for j := range a {
+				a[j] = p.finding(&results[i], j, severity)
 			}
+			for j := range b {
+				b[j] = p.finding(&results[i], p.danglingSeq(&results[i], j), severity)
+			}
+			sortPart(a)
+			sortPart(b)
 		}
 	})
 	if !grouped {
@@ -230,23 +236,68 @@ func groupPlans(plans []filePlan) bool {
 	return true
 }
 
-// fillFindings writes the kept findings of one file into a (its own and
-// its duplicates) and b (its references to entities not found).
-func fillFindings(a, b []Finding, r *fileResult, p *filePlan, severity string) {
-	n := copy(a, r.findings)
-	for j := range a[:n] {
-		a[j] = clipFinding(a[j])
+// finding builds the file's finding number j, counted as they come (see
+// buildReport): its own findings, its duplicates, then its references to
+// entities not found.
+func (p *filePlan) finding(r *fileResult, j int, severity string) Finding {
+	if j < len(r.findings) {
+		return clipFinding(r.findings[j])
 	}
-	for j := range a[n:] {
+	if j -= len(r.findings); j < len(p.dups) {
 		d := p.dups[j]
-		a[n+j] = clipFinding(Finding{File: d.e.file, Line: d.e.line, Entity: d.e.name, Severity: "error",
+		return clipFinding(Finding{File: d.e.file, Line: d.e.line, Entity: d.e.name, Severity: "error",
 			Message: d.e.key + " is defined twice; first at " + d.first.file + ":" + strconv.Itoa(d.first.line)})
 	}
-	for j := range b {
-		d := p.dangling[j]
-		b[j] = clipFinding(Finding{File: d.e.file, Line: d.u.line, Column: d.u.column, Entity: d.e.name,
-			Field: d.u.field, Severity: severity, Message: "points to " + d.u.key + ", which is not in the files given"})
+	d := p.dangling[j-len(p.dups)]
+	return clipFinding(Finding{File: d.e.file, Line: d.u.line, Column: d.u.column, Entity: d.e.name,
+		Field: d.u.field, Severity: severity, Message: "points to " + d.u.key + ", which is not in the files given"})
+}
+
+// danglingSeq is the number (for finding) of the file's j-th reference to
+// an entity not found.
+func (p *filePlan) danglingSeq(r *fileResult, j int) int {
+	return len(r.findings) + len(p.dups) + j
+}
+
+// findingOrder is where a finding of one file goes: by line and column,
+// then as it came (seq, its number for filePlan.finding).
+type findingOrder struct {
+	line, column, seq int
+}
+
+// fillGroup writes the kept findings of one file, all naming the same
+// file, into out in sorted order. The order is found on small keys and
+// each finding built in its place: no finding is moved. order is scratch
+// space, returned for the next file.
+func fillGroup(out []Finding, r *fileResult, p *filePlan, severity string, order []findingOrder) []findingOrder {
+	order = order[:0]
+	for j := range p.keptA {
+		if j < len(r.findings) {
+			order = append(order, findingOrder{r.findings[j].Line, r.findings[j].Column, j})
+		} else {
+			order = append(order, findingOrder{p.dups[j-len(r.findings)].e.line, 0, j})
+		}
 	}
+	for j := range p.keptB {
+		u := p.dangling[j].u
+		order = append(order, findingOrder{u.line, u.column, p.danglingSeq(r, j)})
+	}
+	byPlace := func(a, b findingOrder) int {
+		if c := cmp.Compare(a.line, b.line); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.column, b.column); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	}
+	if !slices.IsSortedFunc(order, byPlace) {
+		slices.SortFunc(order, byPlace) // seq breaks ties: stable
+	}
+	for k, o := range order {
+		out[k] = p.finding(r, o.seq, severity)
+	}
+	return order
 }
 
 // sortPart sorts part of the findings, keeping the order of equals. A
