@@ -86,6 +86,37 @@ func (r Ref) Key() string {
 	return b.String()
 }
 
+func writeLowerASCII(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+}
+
+// AppendKey appends Key to dst and returns the extended buffer, for
+// callers that build many keys into one allocation.
+func (r Ref) AppendKey(dst []byte) []byte {
+	ns := r.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	if !isASCII(r.Kind) || !isASCII(ns) || !isASCII(r.Name) {
+		return append(dst, r.Key()...)
+	}
+	return appendKeyASCII(dst, r.Kind, ns, r.Name)
+}
+
+func appendKeyASCII(dst []byte, kind, ns, name string) []byte {
+	dst = appendLowerASCII(dst, kind)
+	dst = append(dst, ':')
+	dst = appendLowerASCII(dst, ns)
+	dst = append(dst, '/')
+	return appendLowerASCII(dst, name)
+}
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -95,14 +126,15 @@ func isASCII(s string) bool {
 	return true
 }
 
-func writeLowerASCII(b *strings.Builder, s string) {
+func appendLowerASCII(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b.WriteByte(c)
+		dst = append(dst, c)
 	}
+	return dst
 }
 
 // Compact formats the ref as a person would write it: the kind is always

@@ -91,9 +91,9 @@ func containsAny(s, chars string) bool {
 	return false
 }
 
-// FuzzRefKey checks Key against the expression it replaces: each part
-// lower-cased by strings.ToLower (which also turns invalid UTF-8 into
-// U+FFFD), joined as kind:namespace/name.
+// FuzzRefKey checks Key and AppendKey against the expression Key
+// replaces: each part lower-cased by strings.ToLower (which also turns
+// invalid UTF-8 into U+FFFD), joined as kind:namespace/name.
 func FuzzRefKey(f *testing.F) {
 	f.Add("Component", "Default", "Payments")
 	f.Add("API", "", "x")
@@ -107,6 +107,9 @@ func FuzzRefKey(f *testing.F) {
 		want := strings.ToLower(kind) + ":" + strings.ToLower(ns) + "/" + strings.ToLower(name)
 		if got := r.Key(); got != want {
 			t.Fatalf("%+v.Key() = %q, want %q", r, got, want)
+		}
+		if got := string(r.AppendKey([]byte("x"))); got != "x"+want {
+			t.Fatalf("%+v.AppendKey(x) = %q, want %q", r, got, "x"+want)
 		}
 	})
 }
