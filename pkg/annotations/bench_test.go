@@ -68,6 +68,26 @@ func BenchmarkRead(b *testing.B) {
 	}
 }
 
+// BenchmarkCheck measures Check, what stagecrew validate calls, on the
+// same entities.
+func BenchmarkCheck(b *testing.B) {
+	for _, be := range benchEntities {
+		docs, err := catalog.Decode("catalog-info.yaml", []byte(be.text), catalog.DecodeOptions{})
+		if err != nil || len(docs) != 1 || docs[0].Err != nil {
+			b.Fatalf("%s: decode: %v %v", be.name, err, docs)
+		}
+		e := docs[0].Entity
+		b.Run(be.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Check(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkParseStateMachineARN measures the parser Read calls most.
 func BenchmarkParseStateMachineARN(b *testing.B) {
 	b.ReportAllocs()

@@ -127,25 +127,43 @@ func (t *Targets) resolve(env string) (Environment, sources) {
 // Targets with no annotations would (ForEnvironment: ErrNoRole), so code
 // that reads on past the error does not panic.
 func Read(e *catalog.Entity) (*Targets, error) {
-	r := &reader{e: e, t: &Targets{}}
+	r := reader{e: e}
 	r.read()
-	if len(r.problems) == 0 {
-		return r.t, nil
+	if err := r.err(); err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(r.problems, func(a, b catalog.Problem) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-	})
-	ve := &catalog.ValidationError{Source: e.Source, Problems: r.problems}
-	if e.Kind != "" && e.Metadata.Name != "" {
-		ve.Ref = e.Ref().String()
-	}
-	return nil, ve
+	t := r.t
+	return &t, nil
+}
+
+// Check is Read for a caller that wants only the verdict (stagecrew
+// validate): the same error, without building Targets on the heap.
+func Check(e *catalog.Entity) error {
+	r := reader{e: e}
+	r.read()
+	return r.err()
 }
 
 type reader struct {
 	e        *catalog.Entity
-	t        *Targets
+	t        Targets
 	problems []catalog.Problem
+}
+
+// err returns the problems found as a *catalog.ValidationError, in the
+// order of their positions in the file; nil when there are none.
+func (r *reader) err() error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(r.problems, func(a, b catalog.Problem) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	ve := &catalog.ValidationError{Source: r.e.Source, Problems: r.problems}
+	if r.e.Kind != "" && r.e.Metadata.Name != "" {
+		ve.Ref = r.e.Ref().String()
+	}
+	return ve
 }
 
 func (r *reader) addf(key, format string, args ...any) {
@@ -159,6 +177,12 @@ func (r *reader) addf(key, format string, args ...any) {
 // get returns a present annotation, reporting it when it is empty.
 func (r *reader) get(key string) (string, bool) {
 	v, ok := r.e.Metadata.Annotations[key]
+	return r.nonEmpty(key, v, ok)
+}
+
+// nonEmpty passes on a present annotation's value, reporting it when it is
+// empty.
+func (r *reader) nonEmpty(key, v string, ok bool) (string, bool) {
 	if ok && strings.TrimSpace(v) == "" {
 		r.addf(key, "must not be empty")
 		return "", false
@@ -168,8 +192,15 @@ func (r *reader) get(key string) (string, bool) {
 
 // parse reads one annotation with fn, reporting its error.
 func parse[T any](r *reader, key string, fn func(string) (T, error)) T {
-	var zero T
 	v, ok := r.get(key)
+	return parseValue(r, key, v, ok, fn)
+}
+
+// parseValue is parse for a value already looked up: ok says whether the
+// annotation is present.
+func parseValue[T any](r *reader, key, v string, ok bool, fn func(string) (T, error)) T {
+	var zero T
+	v, ok = r.nonEmpty(key, v, ok)
 	if !ok {
 		return zero
 	}
@@ -194,36 +225,85 @@ func isOurs(key string) bool {
 	return strings.HasPrefix(key, Prefix)
 }
 
+// The annotations without an environment suffix, as indexes of the values
+// read collects in one pass over the annotations.
+const (
+	iEnvironments = iota
+	iRoleARN
+	iStateMachineARN
+	iECSServiceARN
+	iStateMachineTags
+	iECSServiceTags
+	iExecutionInput
+	iECSContainer
+	iStateMachineDefinition
+	iTaskDefinition
+	iDefinitionSubstitutions
+	nFixed
+)
+
+// fixedIndex returns the index of a key without an environment suffix, or -1.
+func fixedIndex(key string) int {
+	switch key {
+	case KeyEnvironments:
+		return iEnvironments
+	case KeyRoleARN:
+		return iRoleARN
+	case KeyStateMachineARN:
+		return iStateMachineARN
+	case KeyECSServiceARN:
+		return iECSServiceARN
+	case KeyStateMachineTags:
+		return iStateMachineTags
+	case KeyECSServiceTags:
+		return iECSServiceTags
+	case KeyExecutionInput:
+		return iExecutionInput
+	case KeyECSContainer:
+		return iECSContainer
+	case KeyStateMachineDefinition:
+		return iStateMachineDefinition
+	case KeyTaskDefinition:
+		return iTaskDefinition
+	case KeyDefinitionSubstitutions:
+		return iDefinitionSubstitutions
+	}
+	return -1
+}
+
 func (r *reader) read() {
 	r.nonStrings()
-	t := r.t
-	_, envsSet := r.e.Metadata.Annotations[KeyEnvironments]
-	t.Environments = parse(r, KeyEnvironments, ParseEnvironments)
-	envsOK := envsSet && t.Environments != nil
-
-	t.Default.Role = parse(r, KeyRoleARN, ParseRoleARN)
-	t.Default.StateMachine = parse(r, KeyStateMachineARN, ParseStateMachineARN)
-	t.Default.Service = parse(r, KeyECSServiceARN, ParseServiceARN)
-	t.StateMachineTags = parse(r, KeyStateMachineTags, ParseTags)
-	t.ServiceTags = parse(r, KeyECSServiceTags, ParseTags)
-	t.ExecutionInput = parse(r, KeyExecutionInput, check(CheckExecutionInput))
-	t.Container = parse(r, KeyECSContainer, check(checkContainer))
-	t.StateMachineDefinition = parse(r, KeyStateMachineDefinition, check(checkRepoPath))
-	t.TaskDefinition = parse(r, KeyTaskDefinition, check(checkRepoPath))
-	t.DefinitionSubstitutions = parse(r, KeyDefinitionSubstitutions, ParseSubstitutions)
-
+	// One pass over the annotations: the fixed keys' values by index, the
+	// other stagecrew.dev/ keys (per environment, or unknown) in a list.
+	var f fixedValues
 	var keys []string
-	for k := range r.e.Metadata.Annotations {
-		if strings.HasPrefix(k, Prefix) {
+	for k, v := range r.e.Metadata.Annotations {
+		if i := fixedIndex(k); i >= 0 {
+			f.vals[i], f.has[i] = v, true
+		} else if strings.HasPrefix(k, Prefix) {
 			keys = append(keys, k)
 		}
 	}
+
+	t := &r.t
+	envsSet := f.has[iEnvironments]
+	t.Environments = parseFixed(r, &f, iEnvironments, ParseEnvironments)
+	envsOK := envsSet && t.Environments != nil
+
+	t.Default.Role = parseFixed(r, &f, iRoleARN, ParseRoleARN)
+	t.Default.StateMachine = parseFixed(r, &f, iStateMachineARN, ParseStateMachineARN)
+	t.Default.Service = parseFixed(r, &f, iECSServiceARN, ParseServiceARN)
+	t.StateMachineTags = parseFixed(r, &f, iStateMachineTags, ParseTags)
+	t.ServiceTags = parseFixed(r, &f, iECSServiceTags, ParseTags)
+	t.ExecutionInput = parseFixed(r, &f, iExecutionInput, check(CheckExecutionInput))
+	t.Container = parseFixed(r, &f, iECSContainer, check(checkContainer))
+	t.StateMachineDefinition = parseFixed(r, &f, iStateMachineDefinition, check(checkRepoPath))
+	t.TaskDefinition = parseFixed(r, &f, iTaskDefinition, check(checkRepoPath))
+	t.DefinitionSubstitutions = parseFixed(r, &f, iDefinitionSubstitutions, ParseSubstitutions)
+
 	slices.Sort(keys)
 	for _, key := range keys {
 		name := strings.TrimPrefix(key, Prefix)
-		if slices.Contains(fixedNames, name) {
-			continue
-		}
 		base, env, ok := strings.Cut(name, ".")
 		if !ok || !slices.Contains(perEnvNames, base) {
 			r.addf(key, "unknown stagecrew annotation; did you mean %s?", suggestKey(key))
@@ -266,6 +346,26 @@ func (r *reader) read() {
 		}
 	}
 	r.accounts()
+}
+
+// fixedValues holds the values of the annotations without an environment
+// suffix, by the index of fixedIndex; has says which are present.
+type fixedValues struct {
+	vals [nFixed]string
+	has  [nFixed]bool
+}
+
+// parseFixed is parse for the annotation of index i.
+func parseFixed[T any](r *reader, f *fixedValues, i int, fn func(string) (T, error)) T {
+	return parseValue(r, fixedKeys[i], f.vals[i], f.has[i], fn)
+}
+
+// fixedKeys are the keys of the indexes of fixedIndex.
+var fixedKeys = [nFixed]string{
+	iEnvironments: KeyEnvironments, iRoleARN: KeyRoleARN, iStateMachineARN: KeyStateMachineARN,
+	iECSServiceARN: KeyECSServiceARN, iStateMachineTags: KeyStateMachineTags, iECSServiceTags: KeyECSServiceTags,
+	iExecutionInput: KeyExecutionInput, iECSContainer: KeyECSContainer, iStateMachineDefinition: KeyStateMachineDefinition,
+	iTaskDefinition: KeyTaskDefinition, iDefinitionSubstitutions: KeyDefinitionSubstitutions,
 }
 
 // nonStrings reports annotations of ours that the file gives a value other
