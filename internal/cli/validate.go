@@ -374,8 +374,7 @@ func summarize(e *catalog.Entity, r *fileResult) entitySummary {
 
 // annotationsError checks the annotations stagecrew reads.
 func annotationsError(e *catalog.Entity) error {
-	_, err := annotations.Read(e)
-	return err
+	return annotations.Check(e)
 }
 
 func entityName(e *catalog.Entity) string {
