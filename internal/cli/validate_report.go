@@ -407,25 +407,54 @@ func mergeRuns(out, a, b []Finding) {
 }
 
 // writeFindings writes the text lines of fs (see appendFinding),
-// formatted on all cores in chunks and written in order. A write error
-// is left to the caller's Flush (w is a bufio.Writer).
+// formatted on all cores a chunk at a time and written in order: each
+// worker formats its next chunk while the chunk before it is written, and
+// reuses its buffer. A write error is left to the caller's Flush (w is a
+// bufio.Writer).
 func writeFindings(w io.Writer, fs []Finding) {
 	const chunk = 512
-	chunks := make([][]byte, (len(fs)+chunk-1)/chunk)
-	inParallel(len(chunks), func(lo, hi int) {
-		var scratch []byte
-		for c := lo; c < hi; c++ {
-			part := fs[c*chunk : min((c+1)*chunk, len(fs))]
-			buf := make([]byte, 0, textSize(part))
-			for i := range part {
-				buf, scratch = appendFinding(buf, scratch, &part[i])
-			}
-			chunks[c] = buf
+	n := (len(fs) + chunk - 1) / chunk
+	workers := min(runtime.GOMAXPROCS(0), n)
+	format := func(c int, buf, scratch []byte) ([]byte, []byte) {
+		part := fs[c*chunk : min((c+1)*chunk, len(fs))]
+		if buf == nil {
+			buf = make([]byte, 0, textSize(part))
 		}
-	})
-	for _, buf := range chunks {
-		w.Write(buf) //nolint:errcheck // sticky in the bufio.Writer; Flush reports it
+		buf = buf[:0]
+		for i := range part {
+			buf, scratch = appendFinding(buf, scratch, &part[i])
+		}
+		return buf, scratch
 	}
+	if workers <= 1 {
+		var buf, scratch []byte
+		for c := range n {
+			buf, scratch = format(c, buf, scratch)
+			w.Write(buf) //nolint:errcheck // sticky in the bufio.Writer; Flush reports it
+		}
+		return
+	}
+	// Worker k takes chunks k, k+workers, ...; chunk c is written once
+	// chunk c-1 is (written[c-1] closed), so the output keeps its order.
+	written := make([]chan struct{}, n)
+	for c := range written {
+		written[c] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			var buf, scratch []byte
+			for c := k; c < n; c += workers {
+				buf, scratch = format(c, buf, scratch)
+				if c > 0 {
+					<-written[c-1]
+				}
+				w.Write(buf) //nolint:errcheck // as above
+				close(written[c])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // textSize is about the size of the text lines of fs, a little more.
