@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -172,35 +173,43 @@ func writeCappedCorpus(t *testing.T, dir string, files int) {
 // and GitHub output with the serial version they replace, on the
 // benchmark corpus, the conformance corpus twice over (duplicates, file
 // errors, placeholders naming other files), files past both caps, and
-// the folders in an order that is not sorted (the report's files then do
-// not come in order, and the whole report is sorted at the end).
+// files in an order that is not sorted (then the findings are not placed
+// file by file, and the whole report is sorted at the end).
 func TestBuildReportMatchesSimple(t *testing.T) {
 	large, tricky, capped := t.TempDir(), t.TempDir(), t.TempDir()
 	writeLargeCorpus(t, large, 10000, 100)
 	writeTrickyCorpus(t, tricky)
 	writeCappedCorpus(t, capped, 11)
+	// Each corpus is read once; the last case puts the files of all
+	// three in an order that is not sorted.
+	read := func(dir string) []fileResult {
+		set, err := discover(context.Background(), []string{dir}, discoverOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer set.Close()
+		results, err := decodeAll(context.Background(), set.files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results
+	}
+	largeResults, trickyResults, cappedResults := read(large), read(tricky), read(capped)
+	mixed := slices.Concat(trickyResults, largeResults, cappedResults[3:5], cappedResults[:2])
 	cases := []struct {
-		name  string
-		paths []string
+		name    string
+		results []fileResult
 		// what the case must reach for the comparison to mean something
 		minFindings, minOmitted, minDuplicates int
 	}{
-		{"benchmark corpus", []string{large}, maxFindings, 4000, 0},
-		{"conformance corpus twice", []string{tricky}, 2000, 0, 800},
-		{"past the caps", []string{capped}, maxFindings, 3000, 0},
-		{"folders out of order", []string{tricky, large, filepath.Join(capped, "capped-03"), filepath.Join(capped, "capped-01")}, maxFindings, 5000, 800},
+		{"benchmark corpus", largeResults, maxFindings, 4000, 0},
+		{"conformance corpus twice", trickyResults, 2000, 0, 800},
+		{"past the caps", cappedResults, maxFindings, 3000, 0},
+		{"files out of order", mixed, maxFindings, 5000, 800},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			set, err := discover(context.Background(), tc.paths, discoverOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer set.Close()
-			results, err := decodeAll(context.Background(), set.files)
-			if err != nil {
-				t.Fatal(err)
-			}
+			results := tc.results
 			for _, strict := range []bool{false, true} {
 				want := simpleBuildReport(results, strict)
 				got := buildReport(results, strict)
