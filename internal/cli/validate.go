@@ -337,36 +337,41 @@ func nothingToCheck(paths []string, files []catalogFile, results []fileResult, w
 // references the catalog cannot parse are reported at once (the catalog
 // refuses the entity for them).
 func summarize(e *catalog.Entity, r *fileResult) entitySummary {
-	sum := entitySummary{name: entityName(e), file: e.Source.File, line: e.Source.Line}
+	sum := entitySummary{file: e.Source.File, line: e.Source.Line}
 	refs, problems := catalog.SpecRefs(e)
+	// The entity's name (entityName) and key and its references' keys
+	// are built into one string and cut from it: one allocation for all
+	// of them.
+	ref := e.Ref()
+	size := 2 * (len(ref.Kind) + len(ref.Namespace) + len(ref.Name) + 2)
+	for _, u := range refs {
+		size += len(u.Target.Kind) + len(u.Target.Namespace) + len(u.Target.Name) + 2
+	}
+	var parts strings.Builder
+	parts.Grow(size)
+	var scratch [128]byte
+	if e.Kind != "" && e.Metadata.Name != "" { // as entityName
+		parts.Write(ref.AppendCompact(scratch[:0]))
+	}
+	ends := make([]int, 0, 8)
+	ends = append(ends, parts.Len())
+	parts.Write(ref.AppendKey(scratch[:0]))
+	ends = append(ends, parts.Len())
+	for _, u := range refs {
+		parts.Write(u.Target.AppendKey(scratch[:0]))
+		ends = append(ends, parts.Len())
+	}
+	all := parts.String()
+	sum.name, sum.key = all[:ends[0]], all[ends[0]:ends[1]]
 	for _, p := range problems {
 		r.add(Finding{File: p.File, Line: p.Line, Column: p.Column, Entity: sum.name,
 			Field: p.Field, Severity: "error", Message: p.Message})
 	}
-	// The entity's key and its references' keys are built into one
-	// string and cut from it: one allocation for all of them.
-	ref := e.Ref()
-	size := len(ref.Kind) + len(ref.Namespace) + len(ref.Name) + 2
-	for _, u := range refs {
-		size += len(u.Target.Kind) + len(u.Target.Namespace) + len(u.Target.Name) + 2
-	}
-	var keys strings.Builder
-	keys.Grow(size)
-	var scratch [128]byte
-	ends := make([]int, 0, 8)
-	keys.Write(ref.AppendKey(scratch[:0]))
-	ends = append(ends, keys.Len())
-	for _, u := range refs {
-		keys.Write(u.Target.AppendKey(scratch[:0]))
-		ends = append(ends, keys.Len())
-	}
-	all := keys.String()
-	sum.key = all[:ends[0]]
 	if len(refs) > 0 {
 		sum.refs = make([]refUse, len(refs))
 		for i, u := range refs {
 			// u.Position.File is the entity's file (sum.file).
-			sum.refs[i] = refUse{field: u.Field, line: u.Position.Line, column: u.Position.Column, key: all[ends[i]:ends[i+1]]}
+			sum.refs[i] = refUse{field: u.Field, line: u.Position.Line, column: u.Position.Column, key: all[ends[i+1]:ends[i+2]]}
 		}
 	}
 	return sum

@@ -333,3 +333,49 @@ func BenchmarkValidateReport(b *testing.B) {
 		}
 	}
 }
+
+// TestSummarize checks the strings summarize cuts from one block against
+// their plain forms: entityName, Ref.Key, and each reference's Field and
+// Target.Key from catalog.SpecRefs.
+func TestSummarize(t *testing.T) {
+	texts := []string{string(corpus.Large(300))}
+	for _, c := range corpus.Tricky() {
+		texts = append(texts, c.YAML)
+	}
+	texts = append(texts, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: Ünï, namespace: Défault}\n"+
+		"spec: {type: s, lifecycle: l, owner: 'Group:ÄB/ç', dependsOn: ['Resource:x/Ÿ', 'api:y'], system: Sÿs}\n")
+	checked, refs := 0, 0
+	for i, text := range texts {
+		docs, err := catalog.Decode(fmt.Sprintf("case-%d.yaml", i), []byte(text), catalog.DecodeOptions{})
+		if err != nil {
+			continue
+		}
+		for _, d := range docs {
+			if d.Err != nil {
+				continue
+			}
+			e := d.Entity
+			var r fileResult
+			sum := summarize(e, &r)
+			if sum.name != entityName(e) || sum.key != e.Ref().Key() || sum.file != e.Source.File || sum.line != e.Source.Line {
+				t.Errorf("%s: summary %q %q %s:%d, want %q %q %s:%d", e.Source.File, sum.name, sum.key, sum.file, sum.line,
+					entityName(e), e.Ref().Key(), e.Source.File, e.Source.Line)
+			}
+			specRefs, problems := catalog.SpecRefs(e)
+			if len(sum.refs) != len(specRefs) || len(r.findings) != len(problems) {
+				t.Fatalf("%s: %d refs and %d findings, want %d and %d", e.Source.File, len(sum.refs), len(r.findings), len(specRefs), len(problems))
+			}
+			for k, u := range specRefs {
+				want := refUse{field: u.Field, line: u.Position.Line, column: u.Position.Column, key: u.Target.Key()}
+				if sum.refs[k] != want {
+					t.Errorf("%s: ref %d = %+v, want %+v", e.Source.File, k, sum.refs[k], want)
+				}
+			}
+			checked++
+			refs += len(specRefs)
+		}
+	}
+	if checked < 500 || refs < 500 {
+		t.Fatalf("only %d entities and %d references checked", checked, refs)
+	}
+}

@@ -146,6 +146,15 @@ func (r Ref) Compact() string {
 	return r.Kind + ":" + r.Namespace + "/" + r.Name
 }
 
+// AppendCompact appends Compact to dst and returns the extended buffer.
+func (r Ref) AppendCompact(dst []byte) []byte {
+	dst = append(append(dst, r.Kind...), ':')
+	if r.Namespace != "" && !strings.EqualFold(r.Namespace, DefaultNamespace) {
+		dst = append(append(dst, r.Namespace...), '/')
+	}
+	return append(dst, r.Name...)
+}
+
 // Equal reports whether two refs name the same entity, ignoring case as
 // Backstage does.
 func (r Ref) Equal(o Ref) bool {

@@ -93,12 +93,15 @@ func containsAny(s, chars string) bool {
 
 // FuzzRefKey checks Key and AppendKey against the expression Key
 // replaces: each part lower-cased by strings.ToLower (which also turns
-// invalid UTF-8 into U+FFFD), joined as kind:namespace/name.
+// invalid UTF-8 into U+FFFD), joined as kind:namespace/name; and
+// AppendCompact against Compact.
 func FuzzRefKey(f *testing.F) {
 	f.Add("Component", "Default", "Payments")
 	f.Add("API", "", "x")
 	f.Add("Grüppe", "NS", "\xff")
 	f.Add("KIND", "İ", "ẞ")
+	f.Add("Group", "DEFAULT", "x")
+	f.Add("Group", "defaulT", "")
 	f.Fuzz(func(t *testing.T, kind, ns, name string) {
 		r := Ref{Kind: kind, Namespace: ns, Name: name}
 		if ns == "" {
@@ -110,6 +113,9 @@ func FuzzRefKey(f *testing.F) {
 		}
 		if got := string(r.AppendKey([]byte("x"))); got != "x"+want {
 			t.Fatalf("%+v.AppendKey(x) = %q, want %q", r, got, "x"+want)
+		}
+		if got, want := string(r.AppendCompact([]byte("x"))), "x"+r.Compact(); got != want {
+			t.Fatalf("%+v.AppendCompact(x) = %q, want %q", r, got, want)
 		}
 	})
 }
