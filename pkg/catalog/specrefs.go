@@ -17,11 +17,26 @@ type SpecRef struct {
 type refField struct {
 	field, defaultKind string
 	path               string // "spec." + field, built once
+	// itemPaths are the paths of a list's first items ("spec.dependsOn.0"),
+	// built once too.
+	itemPaths [8]string
 }
 
-// relationField is the refField of a spec field, its path built once.
+// relationField is the refField of a spec field, its paths built once.
 func relationField(field, defaultKind string) refField {
-	return refField{field: field, defaultKind: defaultKind, path: "spec." + field}
+	rf := refField{field: field, defaultKind: defaultKind, path: "spec." + field}
+	for i := range rf.itemPaths {
+		rf.itemPaths[i] = rf.path + "." + strconv.Itoa(i)
+	}
+	return rf
+}
+
+// itemPath is the path of item i of the list at rf (idx: i written out).
+func (rf *refField) itemPath(i int, idx string) string {
+	if i < len(rf.itemPaths) {
+		return rf.itemPaths[i]
+	}
+	return rf.path + "." + idx
 }
 
 // relationFields are the fields the catalog's BuiltinKindsEntityProcessor
@@ -70,7 +85,7 @@ func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	add := func(rf refField, s string, path []string, field string) {
+	add := func(rf *refField, s string, path []string, field string) {
 		if s == "" {
 			return // the catalog skips an empty value
 		}
@@ -81,7 +96,8 @@ func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
 		}
 		refs = append(refs, SpecRef{Field: field, Position: e.Position(path...), Target: target})
 	}
-	for _, rf := range fields {
+	for fi := range fields {
+		rf := &fields[fi]
 		raw, ok := e.Spec[rf.field]
 		if !ok {
 			continue
@@ -100,7 +116,7 @@ func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
 			}
 			idx := strconv.Itoa(i)
 			path := [3]string{"spec", rf.field, idx}
-			add(rf, s, path[:], rf.path+"."+idx)
+			add(rf, s, path[:], rf.itemPath(i, idx))
 		}
 	}
 	if len(refs) == 0 {
