@@ -150,6 +150,9 @@ type fileResult struct {
 	unfetched int
 	// Findings past maxFileFindings are counted, not kept.
 	omittedErrors, omittedWarnings int
+	// specRefs is summarize's scratch, reused from entity to entity
+	// (cleared after each: it keeps no entity's strings).
+	specRefs []catalog.SpecRef
 }
 
 // Caps that keep memory and output in proportion however hostile the
@@ -338,7 +341,7 @@ func nothingToCheck(paths []string, files []catalogFile, results []fileResult, w
 // refuses the entity for them).
 func summarize(e *catalog.Entity, r *fileResult) entitySummary {
 	sum := entitySummary{file: e.Source.File, line: e.Source.Line}
-	refs, problems := catalog.SpecRefs(e)
+	refs, problems := catalog.AppendSpecRefs(r.specRefs[:0], e)
 	// The entity's name (entityName) and key and its references' keys
 	// are built into one string and cut from it: one allocation for all
 	// of them.
@@ -374,6 +377,8 @@ func summarize(e *catalog.Entity, r *fileResult) entitySummary {
 			sum.refs[i] = refUse{field: u.Field, line: u.Position.Line, column: u.Position.Column, key: all[ends[i+1]:ends[i+2]]}
 		}
 	}
+	clear(refs)
+	r.specRefs = refs
 	return sum
 }
 

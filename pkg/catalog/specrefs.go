@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strconv"
 )
 
@@ -62,11 +63,23 @@ var relationFields = map[string][]refField{
 // (such as a dependsOn entry without a kind) is a Problem: the catalog
 // refuses the entity for it.
 func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
+	refs, problems := AppendSpecRefs(nil, e)
+	if len(refs) == 0 {
+		refs = nil // no reference, no slice
+	}
+	return refs, problems
+}
+
+// AppendSpecRefs is SpecRefs appending the references to refs, for a
+// caller that reads many entities one after another and reuses one slice
+// (refs[:0]) rather than allocating one an entity.
+func AppendSpecRefs(refs []SpecRef, e *Entity) ([]SpecRef, []Problem) {
 	fields := relationFields[e.Kind]
-	// Sized up front: one allocation, not a doubling per reference.
+	// Room made up front: at most one allocation, not a doubling per
+	// reference.
 	n := 0
-	for _, rf := range fields {
-		raw, ok := e.Spec[rf.field]
+	for fi := range fields {
+		raw, ok := e.Spec[fields[fi].field]
 		if !ok {
 			continue
 		}
@@ -77,9 +90,9 @@ func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
 		}
 	}
 	if n == 0 {
-		return nil, nil
+		return refs, nil
 	}
-	refs := make([]SpecRef, 0, n)
+	refs = slices.Grow(refs, n)
 	var problems []Problem
 	ns := e.Metadata.Namespace
 	if ns == "" {
@@ -118,9 +131,6 @@ func SpecRefs(e *Entity) ([]SpecRef, []Problem) {
 			path := [3]string{"spec", rf.field, idx}
 			add(rf, s, path[:], rf.itemPath(i, idx))
 		}
-	}
-	if len(refs) == 0 {
-		refs = nil // as before: no reference, no slice
 	}
 	return refs, problems
 }

@@ -97,6 +97,14 @@ func TestSpecRefsMatchSimple(t *testing.T) {
 		if !reflect.DeepEqual(gotRefs, wantRefs) || !reflect.DeepEqual(gotProblems, wantProblems) {
 			t.Errorf("%s: SpecRefs = %+v, %+v; want %+v, %+v", e.Source.File, gotRefs, gotProblems, wantRefs, wantProblems)
 		}
+		// Appended to a reused slice: the same references after what
+		// was there.
+		prefix := []SpecRef{{Field: "before"}}
+		appended, appendedProblems := AppendSpecRefs(prefix, e)
+		if !reflect.DeepEqual(appended[:1], prefix) || len(appended)-1 != len(wantRefs) ||
+			(len(wantRefs) > 0 && !reflect.DeepEqual(appended[1:], wantRefs)) || !reflect.DeepEqual(appendedProblems, wantProblems) {
+			t.Errorf("%s: AppendSpecRefs = %+v, %+v; want %+v after the prefix", e.Source.File, appended, appendedProblems, wantRefs)
+		}
 		refs += len(gotRefs)
 		problems += len(gotProblems)
 	}
