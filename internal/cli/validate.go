@@ -125,8 +125,11 @@ func ValidateRun(ctx context.Context, opts *ValidateOptions) error {
 	if err := nothingToCheck(opts.Paths, set.files, results, "catalog file"); err != nil {
 		return err
 	}
-	rep := buildReport(results, opts.Strict)
-	if err := writeReport(opts, rep); err != nil {
+	rep, parts := buildReportParts(results, opts.Strict)
+	if opts.Format != "text" || wantAnnotations(opts.Format, opts.Env) {
+		rep.Findings, parts = joinFindings(parts), nil
+	}
+	if err := writeReport(opts, rep, parts); err != nil {
 		return err
 	}
 	if rep.Errors > 0 {
@@ -402,7 +405,12 @@ func decodeFinding(err error) Finding {
 	return Finding{Severity: "error", Message: err.Error()}
 }
 
-func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
+// writeReport writes rep in opts.Format; parts, when not nil, are the
+// findings for text output (rep.Findings not joined).
+func writeReport(opts *ValidateOptions, rep *ValidateReport, parts [][]Finding) error {
+	if parts == nil {
+		parts = [][]Finding{rep.Findings}
+	}
 	// Thousands of findings: one write call each would dominate the run.
 	w := bufio.NewWriter(opts.IO.Out)
 	streams := *opts.IO
@@ -418,7 +426,7 @@ func writeReport(opts *ValidateOptions, rep *ValidateReport) error {
 	case "github":
 		writeSummary(w, rep)
 	default:
-		writeText(w, rep)
+		writeText(w, rep, parts)
 	}
 	return w.Flush()
 }
@@ -489,8 +497,8 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-func writeText(w io.Writer, rep *ValidateReport) {
-	writeFindings(w, rep.Findings)
+func writeText(w io.Writer, rep *ValidateReport, parts [][]Finding) {
+	writeFindings(w, parts)
 	writeSummary(w, rep)
 }
 

@@ -230,10 +230,24 @@ func TestBuildReportMatchesSimple(t *testing.T) {
 					simpleWriteFinding(&wantText, f)
 				}
 				writeSummary(&wantText, want)
+				// Text as ValidateRun writes it: from the parts, not
+				// joined.
+				partsRep, parts := buildReportParts(results, strict)
+				if partsRep.Findings != nil || len(joinFindings(parts)) != len(want.Findings) {
+					t.Fatalf("strict=%v: buildReportParts gave Findings %v and %d findings in parts, want nil and %d", strict, partsRep.Findings != nil, len(joinFindings(parts)), len(want.Findings))
+				}
+				var partsText bytes.Buffer
+				textOpts := &ValidateOptions{IO: &IOStreams{Out: &partsText}, Env: func(string) string { return "" }, Format: "text"}
+				if err := writeReport(textOpts, partsRep, parts); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(partsText.Bytes(), wantText.Bytes()) {
+					t.Errorf("strict=%v, text from parts differs\n%s", strict, firstDifference(partsText.String(), wantText.String()))
+				}
 				for _, format := range []string{"text", "json", "github"} {
 					var out bytes.Buffer
 					opts := &ValidateOptions{IO: &IOStreams{Out: &out, ErrOut: &out}, Env: func(string) string { return "" }, Format: format}
-					if err := writeReport(opts, got); err != nil {
+					if err := writeReport(opts, got, nil); err != nil {
 						t.Fatal(err)
 					}
 					var wantOut bytes.Buffer
@@ -267,6 +281,45 @@ func firstDifference(got, want string) string {
 		}
 	}
 	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// TestChunkFindings checks that chunks hold every finding once, in order,
+// at most size in a chunk and size in each but the last.
+func TestChunkFindings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		var parts [][]Finding
+		total := 0
+		for range rng.IntN(6) {
+			part := make([]Finding, rng.IntN(30))
+			for i := range part {
+				part[i].Line = total
+				total++
+			}
+			parts = append(parts, part)
+		}
+		size := 1 + rng.IntN(12)
+		chunks := chunkFindings(parts, size)
+		next := 0
+		for c, chunk := range chunks {
+			n := 0
+			for _, piece := range chunk {
+				for _, f := range piece {
+					if f.Line != next {
+						t.Fatalf("size %d: finding %d where %d was due", size, f.Line, next)
+					}
+					next++
+				}
+				n += len(piece)
+			}
+			if n > size || (n < size && c != len(chunks)-1) || n == 0 {
+				t.Fatalf("size %d: chunk %d of %d holds %d", size, c, len(chunks), n)
+			}
+		}
+		if next != total {
+			t.Fatalf("size %d: %d findings in chunks, want %d", size, next, total)
+		}
+	}
 }
 
 // TestSortFindings compares sortFindings with sort.SliceStable on random
@@ -328,7 +381,8 @@ func BenchmarkValidateReport(b *testing.B) {
 	opts := &ValidateOptions{IO: &IOStreams{Out: io.Discard, ErrOut: io.Discard}, Env: func(string) string { return "" }, Format: "text"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := writeReport(opts, buildReport(results, false)); err != nil {
+		rep, parts := buildReportParts(results, false)
+		if err := writeReport(opts, rep, parts); err != nil {
 			b.Fatal(err)
 		}
 	}
