@@ -301,17 +301,6 @@ func parseEach(data string, opts fastOptions, fn func(parsedDoc) bool) error {
 	return err
 }
 
-// yamlDocuments parses the documents of data with yaml.v3, up to the first
-// syntax error.
-func yamlDocuments(data string) ([]*yaml.Node, error) {
-	var roots []*yaml.Node
-	err := yamlEach(data, func(r *yaml.Node) bool {
-		roots = append(roots, r)
-		return true
-	})
-	return roots, err
-}
-
 // yamlEach parses the documents of data with yaml.v3 one at a time, handing
 // each to fn, up to the first syntax error; errStopped when fn returns
 // false.

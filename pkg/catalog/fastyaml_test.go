@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stagecrew/stagecrew/internal/corpus"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // The fast parser is proven against yaml.v3 and Decode's conversion of its
@@ -145,6 +146,17 @@ func FuzzFastYAML(f *testing.F) {
 	})
 }
 
+// yamlDocuments parses the documents of data with yaml.v3, up to the first
+// syntax error.
+func yamlDocuments(data string) ([]*yaml.Node, error) {
+	var roots []*yaml.Node
+	err := yamlEach(data, func(r *yaml.Node) bool {
+		roots = append(roots, r)
+		return true
+	})
+	return roots, err
+}
+
 // checkFastYAML compares Decode and the reading of $yaml placeholders with
 // and without the fast parser, and checks that the documents the fast
 // parser reads on its own are yaml.v3's.
@@ -181,13 +193,6 @@ func compareYAMLValues(data []byte) error {
 		return fmt.Errorf("$yaml values:\n  fast:    %s\n  yaml.v3: %s", got, want)
 	}
 	return nil
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "<nil>"
-	}
-	return err.Error()
 }
 
 // compareDecode runs Decode with and without the fast path and compares the
