@@ -485,6 +485,7 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 		return nil, err
 	}
 	var merges []*yaml.Node
+	var index keyIndex // made when a key's string form is taken (see keyIndex)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
 		if d.isMergeKey(kn) {
@@ -499,9 +500,12 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 		// The npm yaml package refuses equal scalar keys; keys of different
 		// types ("1" and 1) are distinct there even though both become "1".
 		// Only a key whose string form is already taken can be a repeat,
-		// so the earlier keys are compared only then.
-		if _, taken := out[ks]; taken && isScalar(kv) {
-			if line, dup := d.earlierEqualKey(n, i, kv, depth); dup {
+		// so the earlier keys are indexed only then.
+		if _, taken := out[ks]; taken && index == nil && isScalar(kv) {
+			index = d.earlierKeys(n, i, depth)
+		}
+		if index != nil {
+			if line, dup := index.add(ks, kv, kn.Line); dup {
 				return nil, d.errAt(kn, ErrDuplicate, "duplicate key %q (first at line %d); Backstage refuses maps with repeated keys", ks, line)
 			}
 		}
@@ -551,19 +555,20 @@ func (d *decoder) isMergeKey(kn *yaml.Node) bool {
 	return d.v11 && kn.Kind == yaml.ScalarNode && kn.Value == "<<" && kn.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0
 }
 
-// earlierEqualKey finds a key before index i of the mapping equal to kv (same
-// type and value, as the npm yaml package compares keys) and returns its line.
-func (d *decoder) earlierEqualKey(n *yaml.Node, i int, kv any, depth int) (int, bool) {
+// earlierKeys indexes the keys before index i of the mapping (merge keys
+// and keys that are collections left out).
+func (d *decoder) earlierKeys(n *yaml.Node, i, depth int) keyIndex {
+	index := make(keyIndex, i/2+1)
 	for j := 0; j < i; j += 2 {
 		kn := n.Content[j]
 		if d.isMergeKey(kn) {
 			continue
 		}
-		if prev, err := d.value(kn, depth+1); err == nil && isScalar(prev) && prev == kv {
-			return kn.Line, true
+		if v, err := d.value(kn, depth+1); err == nil && isScalar(v) {
+			index.add(jsString(v), v, kn.Line)
 		}
 	}
-	return 0, false
+	return index
 }
 
 func isScalar(v any) bool {

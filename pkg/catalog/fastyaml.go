@@ -558,20 +558,34 @@ func (p *fastParser) mapping(m int32, mark int) map[string]any {
 	out := make(map[string]any, len(entries))
 	pos := p.doc.pos
 	prev := int32(-1)
+	// index is made when a key's string form is taken: a repeat, unless
+	// the keys differ in type (npm yaml keeps 1 and "1" apart). Only the
+	// first repeat of a mapping matters: the later ones come later in the
+	// text.
+	var index keyIndex
+	repeated := false
 	for i := range entries {
 		e := &entries[i]
 		ks, kv, str := p.keyValue(e.key)
 		size := len(out)
 		out[ks] = e.value
-		if len(out) == size {
-			// The string form was taken: a repeat, unless the keys differ
-			// in type (npm yaml keeps 1 and "1" apart).
+		if index == nil && len(out) == size {
+			index = make(keyIndex, i+1)
 			for j := range entries[:i] {
-				ps, pv, pstr := p.keyValue(entries[j].key)
-				if ps == ks && pstr == str && (str || pv == kv) {
-					p.repeated(e.key, ks, int(entries[j].key.line))
-					break
+				form, v, isString := p.keyValue(entries[j].key)
+				if isString {
+					v = form
 				}
+				index.add(form, v, int(entries[j].key.line))
+			}
+		}
+		if index != nil && !repeated {
+			if str {
+				kv = ks
+			}
+			if first, ok := index.add(ks, kv, int(e.key.line)); ok {
+				p.repeated(e.key, ks, first)
+				repeated = true
 			}
 		}
 		c := &pos.list[e.place]
