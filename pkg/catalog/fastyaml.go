@@ -537,11 +537,12 @@ func (p *fastParser) sequenceItem(off, col int) (any, int32) {
 func (p *fastParser) sequence(s int32, mark int) []any {
 	items := p.stack[mark:]
 	out := make([]any, len(items))
-	prev := int32(-1)
+	pos := p.doc.pos
+	pos.list[s].first = int32(len(pos.items))
+	pos.items = append(pos.items, int32(len(items)))
 	for i := range items {
 		out[i] = items[i].value
-		p.doc.pos.link(s, prev, items[i].place)
-		prev = items[i].place
+		pos.items = append(pos.items, items[i].place)
 	}
 	clear(items)
 	p.stack = p.stack[:mark]

@@ -13,8 +13,18 @@ import (
 // by yaml.v3 it is made from the node tree (addNode).
 type positions struct {
 	list []place
-	root int32 // the document's content; -1 when there is none
+	// items holds each sequence's items: their number, then their
+	// places; a sequence's first is where its run starts.
+	items []int32
+	root  int32 // the document's content; -1 when there is none
+	// keys indexes the keys of mappings of more than smallMapping keys,
+	// made on the first lookup in each, so that looking up every key of
+	// a large mapping takes linear time.
+	keys map[int32]map[string]int32
 }
+
+// smallMapping is the largest mapping whose keys at looks up one by one.
+const smallMapping = 16
 
 // place is one node of a document: the root, a mapping value (with its
 // key) or a sequence item.
@@ -27,7 +37,9 @@ type place struct {
 	// of the scalar it stands for (an alias's target: its own line
 	// otherwise), which PositionAt counts from.
 	line, column, scalarLine int32
-	// first is the first child and next the next sibling (-1: none).
+	// first is a mapping's first child, or where a sequence's run of
+	// items starts in positions.items; next is the next key of the
+	// mapping this place is a value of (-1: none).
 	first, next int32
 	kind        placeKind
 	// value is a block scalar's value, for PositionAt; empty for the rest.
@@ -49,6 +61,8 @@ const (
 func (p *positions) reset() {
 	clear(p.list) // drop the strings the places held
 	p.list = p.list[:0]
+	p.items = p.items[:0]
+	p.keys = nil
 	p.root = -1
 }
 
@@ -92,37 +106,74 @@ func (p *positions) addNode(n *yaml.Node, unswap func(string) string, aliased *i
 		return i
 	}
 	if n != target && *aliased > maxAliasPlaces {
+		if target.Kind == yaml.SequenceNode {
+			p.sequence(i, nil)
+		}
 		return i // positions inside stop at the alias
 	}
-	prev := int32(-1)
-	step := 1
-	if target.Kind == yaml.MappingNode {
-		step = 2
+	if target.Kind == yaml.SequenceNode {
+		items := make([]int32, len(target.Content))
+		for j, child := range target.Content {
+			items[j] = p.addNode(child, unswap, aliased)
+		}
+		p.sequence(i, items)
+		return i
 	}
-	for j := 0; j+step-1 < len(target.Content); j += step {
-		var key *yaml.Node
-		child := target.Content[j]
-		if step == 2 {
-			key, child = child, target.Content[j+1]
-		}
+	prev := int32(-1)
+	for j := 0; j+1 < len(target.Content); j += 2 {
+		key, child := target.Content[j], target.Content[j+1]
 		c := p.addNode(child, unswap, aliased)
-		if key != nil {
-			p.list[c].key = unswap(key.Value)
-			p.list[c].keyLine, p.list[c].keyColumn = int32(key.Line), int32(key.Column)
-		}
+		p.list[c].key = unswap(key.Value)
+		p.list[c].keyLine, p.list[c].keyColumn = int32(key.Line), int32(key.Column)
 		p.link(i, prev, c)
 		prev = c
 	}
 	return i
 }
 
-// link makes c the child of parent that follows prev (-1: the first).
-func (p *positions) link(parent, prev, c int32) {
+// link makes c the key of mapping m that follows prev (-1: the first).
+func (p *positions) link(m, prev, c int32) {
 	if prev < 0 {
-		p.list[parent].first = c
+		p.list[m].first = c
 	} else {
 		p.list[prev].next = c
 	}
+}
+
+// sequence records the places of the items of sequence s.
+func (p *positions) sequence(s int32, items []int32) {
+	p.list[s].first = int32(len(p.items))
+	p.items = append(p.items, int32(len(items)))
+	p.items = append(p.items, items...)
+}
+
+// key finds the value of key in mapping m: the last of repeated keys, as in
+// the value. It returns -1 when the mapping has no such key.
+func (p *positions) key(m int32, key string) int32 {
+	if keys, ok := p.keys[m]; ok {
+		if c, ok := keys[key]; ok {
+			return c
+		}
+		return -1
+	}
+	found, n := int32(-1), 0
+	for c := p.list[m].first; c >= 0; c = p.list[c].next {
+		if p.list[c].key == key {
+			found = c
+		}
+		n++
+	}
+	if n > smallMapping {
+		keys := make(map[string]int32, n)
+		for c := p.list[m].first; c >= 0; c = p.list[c].next {
+			keys[p.list[c].key] = c
+		}
+		if p.keys == nil {
+			p.keys = map[int32]map[string]int32{}
+		}
+		p.keys[m] = keys
+	}
+	return found
 }
 
 // at finds the place at path and the position Entity.Position gives for
@@ -141,26 +192,18 @@ func (p *positions) at(start Position, path []string) (Position, int32) {
 		next := int32(-1)
 		switch n.kind {
 		case placeMapping:
-			// The last of repeated keys wins, as in the value.
-			for c := n.first; c >= 0; c = p.list[c].next {
-				if k := &p.list[c]; k.key == key {
-					pos.Line, pos.Column = int(k.keyLine), int(k.keyColumn)
-					if k.line == k.keyLine {
-						pos.Column = int(k.column)
-					}
-					next = c
+			if c := p.key(i, key); c >= 0 {
+				k := &p.list[c]
+				pos.Line, pos.Column = int(k.keyLine), int(k.keyColumn)
+				if k.line == k.keyLine {
+					pos.Column = int(k.column)
 				}
+				next = c
 			}
 		case placeSequence:
-			if idx, err := strconv.Atoi(key); err == nil && idx >= 0 {
-				c := n.first
-				for ; c >= 0 && idx > 0; idx-- {
-					c = p.list[c].next
-				}
-				if c >= 0 {
-					next = c
-					pos.Line, pos.Column = int(p.list[c].line), int(p.list[c].column)
-				}
+			if idx, err := strconv.Atoi(key); err == nil && n.first >= 0 && idx >= 0 && idx < int(p.items[n.first]) {
+				next = p.items[int(n.first)+1+idx]
+				pos.Line, pos.Column = int(p.list[next].line), int(p.list[next].column)
 			}
 		}
 		i = next
