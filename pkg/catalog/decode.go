@@ -542,12 +542,7 @@ func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 }
 
 // unswap gives a scalar back the characters hideLegacyBreaks replaced.
-func (d *decoder) unswap(s string) string {
-	if d.swapped {
-		return legacyBreaksBack.Replace(s)
-	}
-	return s
-}
+func (d *decoder) unswap(s string) string { return restoreBreaks(d.swapped, s) }
 
 // isMergeKey reports whether kn is a "<<" merge key, which only a
 // %YAML 1.1 document applies.
@@ -653,10 +648,7 @@ type scalarExprs struct {
 }
 
 func (d *decoder) scalar(n *yaml.Node) (any, error) {
-	s := n.Value
-	if d.swapped {
-		s = legacyBreaksBack.Replace(s)
-	}
+	s := d.unswap(n.Value)
 	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	tagged := n.Style&yaml.TaggedStyle != 0
 	if tagged {
@@ -892,6 +884,15 @@ var (
 	legacyBreaks     = strings.NewReplacer("\u0085", "\uf885", "\u2028", "\uf828", "\u2029", "\uf829")
 	legacyBreaksBack = strings.NewReplacer("\uf885", "\u0085", "\uf828", "\u2028", "\uf829", "\u2029")
 )
+
+// restoreBreaks gives s back the characters hideLegacyBreaks replaced,
+// when it replaced any (swapped).
+func restoreBreaks(swapped bool, s string) string {
+	if swapped {
+		return legacyBreaksBack.Replace(s)
+	}
+	return s
+}
 
 func hideLegacyBreaks(data string) (string, bool) {
 	// strings.Contains of each sequence is much faster than ContainsAny,

@@ -627,12 +627,7 @@ func (p *fastParser) repeated(k fastKey, ks string, first int) {
 }
 
 // unswap gives a string back the characters hideLegacyBreaks replaced.
-func (p *fastParser) unswap(s string) string {
-	if p.opts.swapped {
-		return legacyBreaksBack.Replace(s)
-	}
-	return s
-}
+func (p *fastParser) unswap(s string) string { return restoreBreaks(p.opts.swapped, s) }
 
 // key reads a mapping key at off: a plain or quoted scalar on one line,
 // followed by ":" and a space or the end of the line. It returns the key
