@@ -81,7 +81,10 @@ func (r *Root) ReadFile(rel string) ([]byte, error) {
 		data, err = readAll(src, size)
 		return len(data), err
 	})
-	return data, err
+	if err != nil {
+		return nil, err // not the part read before the limit
+	}
+	return data, nil
 }
 
 // ReadFileString is ReadFile returning the file as a string, read into it
