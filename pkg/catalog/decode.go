@@ -363,6 +363,13 @@ type decoder struct {
 	prevLine int     // first line of the previous document
 	swapped  bool    // hideLegacyBreaks replaced characters that scalars must get back
 	lines    []int32 // byte offset of each line start, built on first use
+	// sourceAt's memo: column memoCol of line memoLine starts at byte
+	// memoOff, so that nodes along one long line cost their distance
+	// from the one before, not from the line's start.
+	memoLine, memoCol, memoOff int
+	// inFlow: a flow collection around the current node had its lines
+	// checked by flowIndented, which covers every line inside it.
+	inFlow bool
 	// indent is the indentation of the innermost block collection being
 	// read (-1 at the top): lines that continue a quoted string or a flow
 	// collection inside it must be indented more.
@@ -454,10 +461,10 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.scalar(n)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
-		outer := d.indent
-		defer func() { d.indent = outer }()
+		outer, outerFlow := d.indent, d.inFlow
+		defer func() { d.indent, d.inFlow = outer, outerFlow }()
 		if n.Style&yaml.FlowStyle == 0 {
-			d.indent = n.Column - 1
+			d.indent, d.inFlow = n.Column-1, false
 		} else if err := d.flowIndented(n); err != nil {
 			return nil, err
 		}
@@ -477,10 +484,10 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 
 func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
-	outer := d.indent
-	defer func() { d.indent = outer }()
+	outer, outerFlow := d.indent, d.inFlow
+	defer func() { d.indent, d.inFlow = outer, outerFlow }()
 	if n.Style&yaml.FlowStyle == 0 {
-		d.indent = n.Column - 1
+		d.indent, d.inFlow = n.Column-1, false
 	} else if err := d.flowIndented(n); err != nil {
 		return nil, err
 	}
@@ -742,12 +749,16 @@ func (d *decoder) sourceAt(n *yaml.Node) string {
 	if n.Line < 1 || n.Line > len(d.lines) {
 		return ""
 	}
-	text := d.data[d.lines[n.Line-1]:]
-	for col := 1; col < n.Column && len(text) > 0; col++ { // columns count characters
-		_, size := utf8.DecodeRuneInString(text)
-		text = text[size:]
+	off, col := int(d.lines[n.Line-1]), 1
+	if d.memoLine == n.Line && d.memoCol <= n.Column {
+		off, col = d.memoOff, d.memoCol
 	}
-	return text
+	for ; col < n.Column && off < len(d.data); col++ { // columns count characters
+		_, size := utf8.DecodeRuneInString(d.data[off:])
+		off += size
+	}
+	d.memoLine, d.memoCol, d.memoOff = n.Line, col, off
+	return d.data[off:]
 }
 
 // quotedIndented checks a quoted string that runs over several lines as
@@ -795,15 +806,20 @@ func (d *decoder) quotedIndented(n *yaml.Node) error {
 
 // flowIndented checks a flow collection ([...] or {...}) in a block
 // collection as the npm yaml package does: every line it runs over must
-// be indented more than the block collection.
+// be indented more than the block collection. Once it has checked a
+// collection, the ones inside it (whose lines are among those) are not
+// checked again: each check reads to the end of its collection, and
+// nested collections read again and again took time in the square of
+// their depth.
 func (d *decoder) flowIndented(n *yaml.Node) error {
-	if d.indent < 0 {
+	if d.indent < 0 || d.inFlow {
 		return nil
 	}
 	text := d.sourceAt(n)
 	if len(text) == 0 || (text[0] != '[' && text[0] != '{') {
 		return nil
 	}
+	d.inFlow = true
 	depth, line := 0, n.Line
 	var quote byte
 	atStart := true // where a node can start, so a quote opens a string
