@@ -385,11 +385,8 @@ func (d *decoder) document(pd parsedDoc, index int, versions []versionDirective)
 		d.v11 = false
 		d.prevLine = pd.fast.line
 		line, column := pd.fast.contentAt()
-		var err error
-		if pd.fast.err != nil {
-			err = pd.fast.err
-		}
-		return d.entity(Source{File: d.file, Document: index, Line: line}, column, pd.fast.value, err, func() *positions { return pd.fast.pos })
+		v, err := pd.fast.result()
+		return d.entity(Source{File: d.file, Document: index, Line: line}, column, v, err, func() *positions { return pd.fast.pos })
 	}
 	root := pd.root
 	d.v11 = versionOf(root, d.prevLine, versions) == "1.1"

@@ -63,6 +63,14 @@ type fastDoc struct {
 	err *DecodeError
 }
 
+// result returns the document's value, or its error.
+func (d *fastDoc) result() (any, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.value, nil
+}
+
 // contentAt returns where the document's content starts.
 func (d *fastDoc) contentAt() (line, column int) {
 	r := &d.pos.list[d.pos.root]
@@ -675,10 +683,7 @@ func (p *fastParser) value(off, parent int) (any, int32) {
 	var next int
 	switch p.data[off] {
 	case '\'', '"':
-		var s string
-		at = p.place(placeScalar, p.line, p.column(off))
-		s, next = p.quoted(off, end)
-		v = p.unswap(s)
+		v, at, next = p.quotedValue(off, end)
 	case '[', '{':
 		v, at, next = p.flow(off, end)
 	case '|', '>':
@@ -796,6 +801,13 @@ func (p *fastParser) quoted(off, end int) (string, int) {
 	}
 	giveUp()
 	return "", 0
+}
+
+// quotedValue reads a quoted scalar (see quoted) as a value.
+func (p *fastParser) quotedValue(off, end int) (any, int32, int) {
+	at := p.place(placeScalar, p.line, p.column(off))
+	s, next := p.quoted(off, end)
+	return p.unswap(s), at, next
 }
 
 // blockScalar reads a literal or folded block scalar whose indicator is at
@@ -991,10 +1003,7 @@ func (p *fastParser) flowItem(i, end int) (any, int32, int) {
 	case '[', '{':
 		v, at, i = p.flow(i, end)
 	case '\'', '"':
-		var s string
-		at = p.place(placeScalar, p.line, p.column(i))
-		s, i = p.quoted(i, end)
-		v = p.unswap(s)
+		v, at, i = p.quotedValue(i, end)
 	default:
 		if !plainStart(p.data, i, end, true) {
 			giveUp()

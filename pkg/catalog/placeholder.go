@@ -233,10 +233,7 @@ func yamlValues(file string, text []byte) ([]any, error) {
 		var err error
 		if pd.fast != nil {
 			d.prevLine = pd.fast.line
-			if pd.fast.err != nil {
-				err = pd.fast.err
-			}
-			v = pd.fast.value
+			v, err = pd.fast.result()
 		} else {
 			d.aliased = 0
 			d.v11 = versionOf(pd.root, d.prevLine, versions) == "1.1"
