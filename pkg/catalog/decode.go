@@ -458,11 +458,8 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.scalar(n)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
-		outer, outerFlow := d.indent, d.inFlow
-		defer func() { d.indent, d.inFlow = outer, outerFlow }()
-		if n.Style&yaml.FlowStyle == 0 {
-			d.indent, d.inFlow = n.Column-1, false
-		} else if err := d.flowIndented(n); err != nil {
+		defer d.leave(d.indent, d.inFlow)
+		if err := d.enter(n); err != nil {
 			return nil, err
 		}
 		for _, c := range n.Content {
@@ -481,11 +478,8 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 
 func (d *decoder) mapping(n *yaml.Node, depth int) (any, error) {
 	out := make(map[string]any, len(n.Content)/2)
-	outer, outerFlow := d.indent, d.inFlow
-	defer func() { d.indent, d.inFlow = outer, outerFlow }()
-	if n.Style&yaml.FlowStyle == 0 {
-		d.indent, d.inFlow = n.Column-1, false
-	} else if err := d.flowIndented(n); err != nil {
+	defer d.leave(d.indent, d.inFlow)
+	if err := d.enter(n); err != nil {
 		return nil, err
 	}
 	var merges []*yaml.Node
@@ -800,6 +794,21 @@ func (d *decoder) quotedIndented(n *yaml.Node) error {
 	}
 	return nil
 }
+
+// enter starts reading collection n: a block collection sets the
+// indentation the lines inside it must pass, a flow collection has its
+// lines checked against the one around it (flowIndented). leave, deferred
+// with the values before, ends it.
+func (d *decoder) enter(n *yaml.Node) error {
+	if n.Style&yaml.FlowStyle == 0 {
+		d.indent, d.inFlow = n.Column-1, false
+		return nil
+	}
+	return d.flowIndented(n)
+}
+
+// leave restores what enter changed.
+func (d *decoder) leave(indent int, inFlow bool) { d.indent, d.inFlow = indent, inFlow }
 
 // flowIndented checks a flow collection ([...] or {...}) in a block
 // collection as the npm yaml package does: every line it runs over must
