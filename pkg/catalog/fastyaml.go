@@ -546,8 +546,7 @@ func (p *fastParser) sequence(s int32, mark int) []any {
 	items := p.stack[mark:]
 	out := make([]any, len(items))
 	pos := p.doc.pos
-	pos.list[s].first = int32(len(pos.items))
-	pos.items = append(pos.items, int32(len(items)))
+	pos.startItems(s, len(items))
 	for i := range items {
 		out[i] = items[i].value
 		pos.items = append(pos.items, items[i].place)

@@ -142,9 +142,15 @@ func (p *positions) link(m, prev, c int32) {
 
 // sequence records the places of the items of sequence s.
 func (p *positions) sequence(s int32, items []int32) {
-	p.list[s].first = int32(len(p.items))
-	p.items = append(p.items, int32(len(items)))
+	p.startItems(s, len(items))
 	p.items = append(p.items, items...)
+}
+
+// startItems starts the run of sequence s's n items in p.items; the
+// caller appends their places.
+func (p *positions) startItems(s int32, n int) {
+	p.list[s].first = int32(len(p.items))
+	p.items = append(p.items, int32(n))
 }
 
 // key finds the value of key in mapping m: the last of repeated keys, as in
